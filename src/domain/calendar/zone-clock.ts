@@ -1,0 +1,74 @@
+/**
+ * Local wall-clock time in an IANA zone, fast. Luxon answers the zone's UTC offset; we remember it per
+ * quarter hour of UTC, because every offset in use is a whole number of quarter hours and so every
+ * daylight-saving change falls on a quarter-hour boundary in UTC.
+ */
+import { IANAZone } from 'luxon';
+import { MINUTES_PER_DAY } from './weekly-windows.js';
+
+const QUARTER_HOUR_MS = 900_000;
+const DAY_MS = 86_400_000;
+/** Bound on remembered offsets per zone (about three years of quarter hours). */
+const MAX_CACHED_OFFSETS = 100_000;
+
+export interface LocalTime {
+  /** Local calendar days since 1970-01-01. */
+  dayNumber: number;
+  /** Minutes after local midnight, 0..1439. */
+  minuteOfDay: number;
+  /** Monday = 0 .. Sunday = 6. */
+  weekday: number;
+  /** The zone's offset from UTC at that instant, in minutes. */
+  offsetMinutes: number;
+}
+
+export class ZoneClock {
+  readonly zone: IANAZone;
+  private readonly offsets = new Map<number, number>();
+
+  constructor(readonly timezone: string) {
+    this.zone = IANAZone.create(timezone);
+    if (!this.zone.isValid) throw new Error(`unknown timezone "${timezone}"`);
+  }
+
+  /** UTC offset in minutes at an instant (epoch milliseconds). */
+  offsetAt(instantMs: number): number {
+    const bucket = Math.floor(instantMs / QUARTER_HOUR_MS);
+    let offset = this.offsets.get(bucket);
+    if (offset === undefined) {
+      offset = this.zone.offset(bucket * QUARTER_HOUR_MS);
+      if (this.offsets.size >= MAX_CACHED_OFFSETS) this.offsets.clear();
+      this.offsets.set(bucket, offset);
+    }
+    return offset;
+  }
+
+  /**
+   * The local calendar day, minute and weekday at an instant.
+   * @example new ZoneClock('America/Chicago').localTimeAt(Date.parse('2026-11-27T08:30:00Z')).minuteOfDay // 150
+   */
+  localTimeAt(instantMs: number): LocalTime {
+    const offsetMinutes = this.offsetAt(instantMs);
+    const localMs = instantMs + offsetMinutes * 60_000;
+    const dayNumber = Math.floor(localMs / DAY_MS);
+    const minuteOfDay = Math.floor((localMs - dayNumber * DAY_MS) / 60_000);
+    // 1970-01-01 was a Thursday (Monday-based index 3).
+    const weekday = (((dayNumber + 3) % 7) + 7) % 7;
+    return { dayNumber, minuteOfDay: Math.min(minuteOfDay, MINUTES_PER_DAY - 1), weekday, offsetMinutes };
+  }
+}
+
+/** `YYYY-MM-DD` of a local day number. */
+export function dayNumberToDate(dayNumber: number): string {
+  return new Date(dayNumber * DAY_MS).toISOString().slice(0, 10);
+}
+
+/** Local day number of a `YYYY-MM-DD` date. */
+export function dateToDayNumber(date: string): number {
+  return Math.floor(Date.parse(`${date}T00:00:00Z`) / DAY_MS);
+}
+
+/** True when the name is an IANA timezone that this runtime knows. */
+export function isKnownTimezone(timezone: string): boolean {
+  return IANAZone.isValidZone(timezone);
+}
