@@ -135,6 +135,7 @@ export const consequenceSchema = z.strictObject({
   count: z.number().int().min(1).optional(),
   within: durationText.optional(),
   after: durationText.optional(),
+  // biome-ignore lint/suspicious/noThenProperty: `then` is the policy format's own field name.
   then: z.array(z.string()).min(1),
 });
 
