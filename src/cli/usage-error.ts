@@ -1,0 +1,4 @@
+/** A command used wrongly: printed as one line, exit code 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
