@@ -31,9 +31,13 @@ export function decideLine(policy: CompiledPolicy, line: string): { out: string;
   const request = readDecisionRequest(policy, input);
   if ('code' in request) return { out: errorLine(request.code, request.message), error: true };
   try {
-    return { out: JSON.stringify(decide(policy, request.person, request.key, request.instantMs, request.context)), error: false };
+    return {
+      out: JSON.stringify(decide(policy, request.person, request.key, request.instantMs, request.context)),
+      error: false,
+    };
   } catch (error) {
-    if (error instanceof DecisionInputError) return { out: errorLine(error.code, error.message), error: true };
+    if (error instanceof DecisionInputError)
+      return { out: errorLine(error.code, error.message), error: true };
     throw error;
   }
 }
@@ -45,7 +49,8 @@ export async function decideBatch(
   output: Writable = process.stdout,
 ): Promise<BatchSummary> {
   // Decoding in the stream keeps a multi-byte character that straddles two chunks whole.
-  const input: Readable = source === '-' ? process.stdin.setEncoding('utf8') : createReadStream(source, 'utf8');
+  const input: Readable =
+    source === '-' ? process.stdin.setEncoding('utf8') : createReadStream(source, 'utf8');
   const summary: BatchSummary = { lines: 0, errors: 0 };
   let pending = '';
   let buffer = '';

@@ -9,7 +9,9 @@ import { UsageError } from './usage-error.js';
 
 export function buildProgram(): Command {
   const program = new Command('keywarden')
-    .description('Keywarden: electronic key control. Who may take which key, when, after proving who they are.')
+    .description(
+      'Keywarden: electronic key control. Who may take which key, when, after proving who they are.',
+    )
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText(

@@ -48,9 +48,13 @@ Example:
         for (const problem of problems) process.stdout.write(`${formatProblem(problem, file)}\n`);
         const warnings = problems.length - errors;
         if (failed) {
-          process.stdout.write(`${file}: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}\n`);
+          process.stdout.write(
+            `${file}: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}\n`,
+          );
         } else {
-          process.stdout.write(`${file}: OK (${summary})${warnings ? `, ${warnings} warning${warnings === 1 ? '' : 's'}` : ''}\n`);
+          process.stdout.write(
+            `${file}: OK (${summary})${warnings ? `, ${warnings} warning${warnings === 1 ? '' : 's'}` : ''}\n`,
+          );
         }
       }
       process.exitCode = failed ? 1 : 0;
@@ -62,13 +66,19 @@ Example:
     .argument('<file>', 'policy file (YAML)')
     .option('--person <id>', 'person id')
     .option('--key <id>', 'key id')
-    .option('--at <time>', 'ISO 8601 time; without an offset it is local time at the key\'s site (default: now)')
+    .option(
+      '--at <time>',
+      "ISO 8601 time; without an offset it is local time at the key's site (default: now)",
+    )
     .option('--factors <kinds>', 'factor kinds presented, comma-separated: pin, badge, fingerprint, totp')
     .option('--reason <id>', 'reason code')
     .option('--approver <id>', 'person id of the approver')
     .option('--witness <id>', 'person id of the witness')
     .option('--keys-out <n>', 'keys the person holds now', '0')
-    .option('--batch <file>', 'JSON Lines of requests ("-" for standard input): one decision line out per line in')
+    .option(
+      '--batch <file>',
+      'JSON Lines of requests ("-" for standard input): one decision line out per line in',
+    )
     .addHelpText(
       'after',
       `
@@ -84,18 +94,26 @@ Examples:
     .action(async (file: string, options: Record<string, string | undefined>) => {
       const compiled = loadCompiledPolicy(file);
       if (options.batch !== undefined) {
-        if (options.person || options.key) throw new UsageError('give either --batch or --person/--key, not both');
+        if (options.person || options.key)
+          throw new UsageError('give either --batch or --person/--key, not both');
         const summary = await decideBatch(compiled, options.batch);
-        if (summary.errors > 0) process.stderr.write(`${summary.lines} lines, ${summary.errors} with errors\n`);
+        if (summary.errors > 0)
+          process.stderr.write(`${summary.lines} lines, ${summary.errors} with errors\n`);
         return;
       }
-      if (!options.person || !options.key) throw new UsageError('--person and --key are required (or --batch FILE)');
+      if (!options.person || !options.key)
+        throw new UsageError('--person and --key are required (or --batch FILE)');
       const keysOut = Number(options.keysOut);
       const request = readDecisionRequest(compiled, {
         person: options.person,
         key: options.key,
         at: options.at ?? new Date().toISOString(),
-        factors: options.factors ? options.factors.split(',').map((kind) => kind.trim()).filter(Boolean) : [],
+        factors: options.factors
+          ? options.factors
+              .split(',')
+              .map((kind) => kind.trim())
+              .filter(Boolean)
+          : [],
         reason: options.reason,
         approver: options.approver,
         witness: options.witness,
@@ -126,9 +144,11 @@ Example:
   (open procedure.html in a browser and print it)`,
     )
     .action(async (file: string, options: { format: string; year?: string; output?: string }) => {
-      if (options.format !== 'md' && options.format !== 'html') throw new UsageError('--format must be md or html');
+      if (options.format !== 'md' && options.format !== 'html')
+        throw new UsageError('--format must be md or html');
       const year = options.year === undefined ? new Date().getUTCFullYear() : Number(options.year);
-      if (!Number.isInteger(year) || year < 1970 || year > 2200) throw new UsageError('--year must be a year such as 2026');
+      if (!Number.isInteger(year) || year < 1970 || year > 2200)
+        throw new UsageError('--year must be a year such as 2026');
       const { policy } = loadPolicyFile(file);
       // Loaded on demand: decide and check should not pay for the renderer's start-up.
       const { renderProcedure } = await import('../domain/procedure/render-procedure.js');

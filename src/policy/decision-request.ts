@@ -52,14 +52,18 @@ export function readDecisionRequest(policy: CompiledPolicy, input: unknown): Dec
   for (const field of Object.keys(request)) {
     if (!FIELDS.has(field)) return { code: 'invalid_request', message: `unknown field "${field}"` };
   }
-  if (typeof request.person !== 'string') return { code: 'invalid_request', message: '"person" must be a person id' };
+  if (typeof request.person !== 'string')
+    return { code: 'invalid_request', message: '"person" must be a person id' };
   if (typeof request.key !== 'string') return { code: 'invalid_request', message: '"key" must be a key id' };
   const key = policy.keys.get(request.key);
-  if (!policy.people.has(request.person)) return { code: 'unknown_person', message: `unknown person "${request.person}"` };
+  if (!policy.people.has(request.person))
+    return { code: 'unknown_person', message: `unknown person "${request.person}"` };
   if (!key) return { code: 'unknown_key', message: `unknown key "${request.key}"` };
-  if (typeof request.at !== 'string') return { code: 'invalid_request', message: '"at" must be an ISO 8601 time' };
+  if (typeof request.at !== 'string')
+    return { code: 'invalid_request', message: '"at" must be an ISO 8601 time' };
   const instantMs = parseInstant(request.at, key.site.timezone);
-  if (instantMs === null) return { code: 'invalid_request', message: `"at": "${request.at}" is not an ISO 8601 time` };
+  if (instantMs === null)
+    return { code: 'invalid_request', message: `"at": "${request.at}" is not an ISO 8601 time` };
 
   const factors = request.factors ?? [];
   if (!Array.isArray(factors) || factors.some((kind) => typeof kind !== 'string' || !FACTOR_SET.has(kind))) {
@@ -72,7 +76,8 @@ export function readDecisionRequest(policy: CompiledPolicy, input: unknown): Dec
   const reason = optionalText(request.reason, 'reason');
   const approver = optionalText(request.approver, 'approver');
   const witness = optionalText(request.witness, 'witness');
-  for (const value of [reason, approver, witness]) if (value !== null && typeof value === 'object') return value;
+  for (const value of [reason, approver, witness])
+    if (value !== null && typeof value === 'object') return value;
   return {
     person: request.person,
     key: request.key,

@@ -11,7 +11,9 @@ export class PolicyFileError extends Error {
     readonly file: string,
     readonly problems: PolicyProblem[],
   ) {
-    super(`${file} is not a usable policy:\n${problems.map((problem) => formatProblem(problem, file)).join('\n')}`);
+    super(
+      `${file} is not a usable policy:\n${problems.map((problem) => formatProblem(problem, file)).join('\n')}`,
+    );
     this.name = 'PolicyFileError';
   }
 }
@@ -29,8 +31,11 @@ export function loadPolicyFile(file: string): LoadedPolicy {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
-    throw new PolicyFileError(file, [{ path: [], message: `cannot read the file: ${reason}`, severity: 'error' }]);
+    const reason =
+      (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
+    throw new PolicyFileError(file, [
+      { path: [], message: `cannot read the file: ${reason}`, severity: 'error' },
+    ]);
   }
   const result = parsePolicyText(text);
   if (!result.policy) throw new PolicyFileError(file, sortProblems(result.problems));

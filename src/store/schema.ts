@@ -1,0 +1,237 @@
+/**
+ * The database as Kysely sees it. Row types stay inside src/store and the concept folders' queries; they are
+ * mapped to domain types before they leave. Dialect-neutral choices, so both databases behave the same:
+ * times are ISO 8601 UTC text (`2026-11-27T08:30:00.000Z`, which sorts as time does), booleans are 0/1
+ * integers, structured values are JSON text.
+ */
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+
+/** ISO 8601 UTC text. */
+export type Timestamp = string;
+/** 0 or 1. */
+export type Flag = number;
+
+export interface PolicyVersionTable {
+  version: number;
+  name: string;
+  /** The file exactly as imported, for rendering and diffing what a person wrote. */
+  source: string;
+  /** The validated policy as JSON. */
+  document: string;
+  sha256: string;
+  status: 'draft' | 'active' | 'superseded' | 'rejected';
+  created_by: string;
+  created_at: Timestamp;
+  approved_by: string | null;
+  approved_at: Timestamp | null;
+}
+
+export interface SiteTable {
+  id: string;
+  name: string;
+  timezone: string;
+  updated_at: Timestamp;
+}
+
+export interface CabinetTable {
+  id: string;
+  site_id: string;
+  name: string;
+  slot_count: number;
+  online: Generated<Flag>;
+  last_seen_at: Timestamp | null;
+  updated_at: Timestamp;
+}
+
+export interface SlotTable {
+  cabinet_id: string;
+  number: number;
+  /** The key in the slot now, as the cabinet last reported it. */
+  key_id: string | null;
+}
+
+export interface KeyGroupTable {
+  id: string;
+  name: string;
+  sensitivity: 'normal' | 'restricted' | 'critical';
+}
+
+export type KeyStatus = 'in' | 'out' | 'missing' | 'retired';
+
+export interface KeyTable {
+  id: string;
+  tag_id: string | null;
+  label: string;
+  group_id: string;
+  cabinet_id: string;
+  slot: number;
+  /** Overrides the group's sensitivity when set. */
+  sensitivity: 'normal' | 'restricted' | 'critical' | null;
+  status: KeyStatus;
+  current_checkout_id: string | null;
+  updated_at: Timestamp;
+}
+
+export interface RoleTable {
+  id: string;
+  name: string;
+}
+
+export interface PersonTable {
+  id: string;
+  name: string;
+  supervisor_id: string | null;
+  email: string | null;
+  phone: string | null;
+  active: Flag;
+  updated_at: Timestamp;
+}
+
+export interface PersonRoleTable {
+  person_id: string;
+  role_id: string;
+}
+
+export interface CredentialTable {
+  id: string;
+  person_id: string;
+  kind: 'pin' | 'badge' | 'fingerprint' | 'totp' | 'password';
+  /** Badge number (normalised) or WebAuthn credential id: what a lookup searches by. */
+  lookup: string | null;
+  /** argon2id hash, or encrypted secret, never the secret itself. */
+  secret: string | null;
+  data: string | null;
+  created_at: Timestamp;
+  last_used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+}
+
+export interface CheckoutTable {
+  id: string;
+  key_id: string;
+  person_id: string;
+  cabinet_id: string;
+  slot: number;
+  taken_at: Timestamp;
+  due_at: Timestamp | null;
+  reason: string | null;
+  note: string | null;
+  /** JSON list of factor kinds used. */
+  factors: string;
+  approver_id: string | null;
+  witness_id: string | null;
+  after_hours: Flag;
+  policy_version: number;
+  rule_id: string;
+  status: 'open' | 'returned';
+  returned_at: Timestamp | null;
+  returned_by: string | null;
+  return_cabinet_id: string | null;
+  return_slot: number | null;
+  late: Flag | null;
+  wrong_slot: Flag | null;
+}
+
+export interface ApprovalTable {
+  id: string;
+  person_id: string;
+  key_id: string;
+  cabinet_id: string;
+  reason: string | null;
+  /** `supervisor` or `role:<id>`, as the rule names it. */
+  approver_rule: string;
+  status: 'pending' | 'approved' | 'denied' | 'expired';
+  requested_at: Timestamp;
+  expires_at: Timestamp;
+  decided_at: Timestamp | null;
+  decided_by: string | null;
+}
+
+export interface IncidentTable {
+  id: string;
+  kind: string;
+  status: 'open' | 'closed';
+  person_id: string | null;
+  key_id: string | null;
+  checkout_id: string | null;
+  owner_id: string | null;
+  summary: string;
+  opened_at: Timestamp;
+  closed_at: Timestamp | null;
+  resolution: string | null;
+}
+
+export interface AuditEntryTable {
+  seq: number;
+  at: Timestamp;
+  type: string;
+  actor_id: string | null;
+  person_id: string | null;
+  key_id: string | null;
+  cabinet_id: string | null;
+  policy_version: number | null;
+  /** Canonical JSON of the entry's details. */
+  data: string;
+  prev_hash: string;
+  hash: string;
+}
+
+/** One row (id 1): the chain head, locked while an entry is appended so sequence numbers stay contiguous. */
+export interface AuditHeadTable {
+  id: number;
+  seq: number;
+  hash: string;
+  updated_at: Timestamp;
+}
+
+export interface AuditCheckpointTable {
+  seq: number;
+  hash: string;
+  signed_at: Timestamp;
+  /** Base64 Ed25519 signature over the checkpoint statement. */
+  signature: string;
+  /** SHA-256 fingerprint of the public key that signed. */
+  key_id: string;
+}
+
+export interface OutboxTable {
+  id: string;
+  /** Unique per message: a retry after a crash can never send twice. */
+  idempotency_key: string;
+  event_type: string;
+  payload: string;
+  status: 'pending' | 'delivered' | 'dead';
+  attempts: ColumnType<number, number | undefined, number>;
+  available_at: Timestamp;
+  created_at: Timestamp;
+  delivered_at: Timestamp | null;
+  last_error: string | null;
+}
+
+export interface DB {
+  policy_versions: PolicyVersionTable;
+  sites: SiteTable;
+  cabinets: CabinetTable;
+  slots: SlotTable;
+  key_groups: KeyGroupTable;
+  keys: KeyTable;
+  roles: RoleTable;
+  people: PersonTable;
+  person_roles: PersonRoleTable;
+  credentials: CredentialTable;
+  checkouts: CheckoutTable;
+  approvals: ApprovalTable;
+  incidents: IncidentTable;
+  audit_entries: AuditEntryTable;
+  audit_head: AuditHeadTable;
+  audit_checkpoints: AuditCheckpointTable;
+  outbox: OutboxTable;
+}
+
+export type CheckoutRow = Selectable<CheckoutTable>;
+export type NewCheckoutRow = Insertable<CheckoutTable>;
+export type KeyRow = Selectable<KeyTable>;
+export type PersonRow = Selectable<PersonTable>;
+export type AuditEntryRow = Selectable<AuditEntryTable>;
+export type AuditCheckpointRow = Selectable<AuditCheckpointTable>;
+export type PolicyVersionRow = Selectable<PolicyVersionTable>;
