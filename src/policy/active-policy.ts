@@ -1,0 +1,84 @@
+/**
+ * The policy the running system decides with: the active version's rules, reasons, schedules, hours and
+ * holidays, over the directory and inventory as they are now. Compiling is costly (thousands of people), so
+ * the compiled policy is cached and rebuilt only when the active version or the directory changes.
+ */
+import type { Kysely } from 'kysely';
+import { loadDirectory } from '../directory/load-directory.js';
+import { KeywardenError } from '../domain/errors.js';
+import { type CompiledPolicy, compilePolicy } from '../domain/policy/compile-policy.js';
+import type { PolicyFile } from '../domain/policy/policy-file.js';
+import type { DB } from '../store/schema.js';
+
+export interface ActivePolicy {
+  version: number;
+  policy: PolicyFile;
+  compiled: CompiledPolicy;
+}
+
+/** Merges the active version's policy content with today's directory and inventory. */
+export function mergeWithDirectory(
+  document: PolicyFile,
+  directory: Awaited<ReturnType<typeof loadDirectory>>,
+): PolicyFile {
+  const policySites = new Map(document.sites.map((site) => [site.id, site]));
+  return {
+    ...document,
+    // Business hours and holidays are policy; a site's name and zone are inventory.
+    sites: directory.sites.map((site) => {
+      const fromPolicy = policySites.get(site.id);
+      return {
+        ...site,
+        ...(fromPolicy?.businessHours ? { businessHours: fromPolicy.businessHours } : {}),
+        ...(fromPolicy?.holidays ? { holidays: fromPolicy.holidays } : {}),
+      };
+    }),
+    cabinets: directory.cabinets,
+    keyGroups: directory.keyGroups,
+    keys: directory.keys,
+    roles: directory.roles,
+    people: directory.people,
+  };
+}
+
+/** Loads and compiles the active policy; throws no_active_policy when no version was approved yet. */
+export async function loadActivePolicy(db: Kysely<DB>): Promise<ActivePolicy> {
+  const row = await db
+    .selectFrom('policy_versions')
+    .select(['version', 'document'])
+    .where('status', '=', 'active')
+    .executeTakeFirst();
+  if (!row) {
+    throw new KeywardenError(
+      'no_active_policy',
+      'no policy version is active: import one and have a second person approve it',
+    );
+  }
+  const policy = mergeWithDirectory(JSON.parse(row.document) as PolicyFile, await loadDirectory(db));
+  return { version: row.version, policy, compiled: compilePolicy(policy) };
+}
+
+/**
+ * Keeps the compiled active policy between requests. `get` checks the active version number (one indexed
+ * read) and reloads when it moved; call `invalidate` after a directory change in this process.
+ */
+export class ActivePolicyCache {
+  private current: ActivePolicy | null = null;
+
+  constructor(private readonly db: Kysely<DB>) {}
+
+  async get(db: Kysely<DB> = this.db): Promise<ActivePolicy> {
+    const active = await db
+      .selectFrom('policy_versions')
+      .select('version')
+      .where('status', '=', 'active')
+      .executeTakeFirst();
+    if (!this.current || !active || this.current.version !== active.version)
+      this.current = await loadActivePolicy(db);
+    return this.current;
+  }
+
+  invalidate(): void {
+    this.current = null;
+  }
+}
