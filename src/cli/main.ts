@@ -3,8 +3,12 @@
  * known failures into a short message and an exit code, never a stack trace.
  */
 import { Command, CommanderError } from 'commander';
+import { KeywardenError } from '../domain/errors.js';
 import { PolicyFileError } from '../policy/load-policy-file.js';
+import { registerDatabaseCommands } from './database-commands.js';
+import { registerDemoCommand } from './demo-command.js';
 import { registerPolicyCommands } from './policy-command.js';
+import { registerPolicyVersionCommands } from './policy-version-commands.js';
 import { UsageError } from './usage-error.js';
 
 export function buildProgram(): Command {
@@ -22,7 +26,9 @@ Examples:
   $ keywarden policy decide policy.yaml --person p-ruiz --key car-101 --at 2026-11-27T02:30 --factors pin,badge --reason vehicle-swap
   $ keywarden policy render policy.yaml --format html > procedure.html`,
     );
-  registerPolicyCommands(program);
+  registerPolicyVersionCommands(registerPolicyCommands(program));
+  registerDatabaseCommands(program);
+  registerDemoCommand(program);
   return program;
 }
 
@@ -36,6 +42,10 @@ export async function runCli(argv: string[]): Promise<number> {
     if (error instanceof CommanderError) return error.exitCode;
     if (error instanceof PolicyFileError) {
       process.stderr.write(`${error.message}\n`);
+      return 1;
+    }
+    if (error instanceof KeywardenError) {
+      process.stderr.write(`error: ${error.message}\n`);
       return 1;
     }
     if (error instanceof UsageError) {

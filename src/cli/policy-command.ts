@@ -8,7 +8,7 @@ import { loadCompiledPolicy, loadPolicyFile, PolicyFileError } from '../policy/l
 import { decideBatch } from './decide-batch.js';
 import { UsageError } from './usage-error.js';
 
-export function registerPolicyCommands(program: Command): void {
+export function registerPolicyCommands(program: Command): Command {
   const policy = program
     .command('policy')
     .description('check, decide with and render a policy file (no database needed)');
@@ -156,4 +156,5 @@ Example:
       if (options.output) writeFileSync(options.output, text);
       else process.stdout.write(text);
     });
+  return policy;
 }

@@ -162,33 +162,22 @@ export async function importDirectory(
     'role',
     policy.roles.map((role) => ({ id: role.id, name: role.name })),
   );
-  // Supervisors are set in a second pass: a supervisor may come later in the file than their people.
-  const knownPeople = new Map(
-    (await trx.selectFrom('people').select(['id', 'supervisor_id']).execute()).map((p) => [
-      p.id,
-      p.supervisor_id,
-    ]),
+  const peopleBefore = new Set(
+    (await trx.selectFrom('people').select('id').execute()).map((person) => person.id),
   );
   await upsertRows(
     context,
     'people',
     'person',
-    policy.people.map((person) => ({
+    supervisorsFirst(policy.people).map((person) => ({
       id: person.id,
       name: person.name,
       email: person.email ?? null,
       phone: person.phone ?? null,
       active: person.active === false ? 0 : 1,
-      supervisor_id: knownPeople.has(person.id) ? (knownPeople.get(person.id) ?? null) : null,
+      supervisor_id: person.supervisor ?? null,
       updated_at: at,
     })),
-    (row) => ({ person: String(row.id) }),
-  );
-  await upsertRows(
-    context,
-    'people',
-    'person',
-    policy.people.map((person) => ({ id: person.id, supervisor_id: person.supervisor ?? null })),
     (row) => ({ person: String(row.id) }),
   );
 
@@ -215,7 +204,8 @@ export async function importDirectory(
         .execute();
     }
     if (added.length || removed.length) {
-      context.summary.updated++;
+      // A new person's roles are part of creating them, not a further update.
+      if (peopleBefore.has(person.id)) context.summary.updated++;
       await options.audit.append(trx, {
         type: 'person.roles-changed',
         at,
@@ -226,4 +216,23 @@ export async function importDirectory(
     }
   }
   return context.summary;
+}
+
+/**
+ * People ordered so that everyone's supervisor comes before them (the supervisor reference must exist when
+ * the row is written). Validation has ruled out cycles; a supervisor outside the file is already stored.
+ */
+function supervisorsFirst(people: PolicyFile['people']): PolicyFile['people'] {
+  const byId = new Map(people.map((person) => [person.id, person]));
+  const ordered: PolicyFile['people'] = [];
+  const placed = new Set<string>();
+  const place = (person: PolicyFile['people'][number], depth: number): void => {
+    if (placed.has(person.id) || depth > people.length) return;
+    const supervisor = person.supervisor ? byId.get(person.supervisor) : undefined;
+    if (supervisor) place(supervisor, depth + 1);
+    placed.add(person.id);
+    ordered.push(person);
+  };
+  for (const person of people) place(person, 0);
+  return ordered;
 }

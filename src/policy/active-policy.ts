@@ -3,12 +3,20 @@
  * holidays, over the directory and inventory as they are now. Compiling is costly (thousands of people), so
  * the compiled policy is cached and rebuilt only when the active version or the directory changes.
  */
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { loadDirectory } from '../directory/load-directory.js';
 import { KeywardenError } from '../domain/errors.js';
 import { type CompiledPolicy, compilePolicy } from '../domain/policy/compile-policy.js';
 import type { PolicyFile } from '../domain/policy/policy-file.js';
 import type { DB } from '../store/schema.js';
+
+/**
+ * 'active' as a literal, not a bound parameter: SQLite uses the partial index policy_versions_one_active only
+ * when it can see the value at prepare time. With a parameter it scans policy_versions and, to reach the
+ * status column, walks the overflow pages of every version's source and document (megabytes per checkout
+ * for a large organisation).
+ */
+const ACTIVE = sql.lit('active' as const);
 
 export interface ActivePolicy {
   version: number;
@@ -46,7 +54,7 @@ export async function loadActivePolicy(db: Kysely<DB>): Promise<ActivePolicy> {
   const row = await db
     .selectFrom('policy_versions')
     .select(['version', 'document'])
-    .where('status', '=', 'active')
+    .where('status', '=', ACTIVE)
     .executeTakeFirst();
   if (!row) {
     throw new KeywardenError(
@@ -71,7 +79,7 @@ export class ActivePolicyCache {
     const active = await db
       .selectFrom('policy_versions')
       .select('version')
-      .where('status', '=', 'active')
+      .where('status', '=', ACTIVE)
       .executeTakeFirst();
     if (!this.current || !active || this.current.version !== active.version)
       this.current = await loadActivePolicy(db);

@@ -1,0 +1,36 @@
+/**
+ * The running system's parts, built once from a database URL: the store (migrated), the audit log, the
+ * active-policy cache and the clock. The CLI and the server both start from here.
+ */
+import { AuditLog } from '../audit/audit-log.js';
+import { ActivePolicyCache } from '../policy/active-policy.js';
+import { openStore, resolveDatabaseUrl, type Store } from '../store/database.js';
+import { migrateToLatest } from '../store/migrate.js';
+
+export interface AppContext {
+  store: Store;
+  audit: AuditLog;
+  policies: ActivePolicyCache;
+  now: () => Date;
+  close(): Promise<void>;
+}
+
+export interface AppContextOptions {
+  /** `--db` option; KEYWARDEN_DB and the embedded default otherwise. */
+  db?: string;
+  now?: () => Date;
+}
+
+/** Opens the database, brings it to the latest schema and assembles the services' context. */
+export async function openAppContext(options: AppContextOptions = {}): Promise<AppContext> {
+  const store = openStore(resolveDatabaseUrl(options.db));
+  try {
+    await migrateToLatest(store.db);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  const now = options.now ?? (() => new Date());
+  const audit = new AuditLog({ now });
+  return { store, audit, policies: new ActivePolicyCache(store.db), now, close: () => store.close() };
+}

@@ -1,0 +1,86 @@
+/** `keywarden migrate` and `keywarden serve`: the commands that run on the database. */
+import type { Command } from 'commander';
+import { openAppContext } from '../app/app-context.js';
+import { buildServer } from '../http/server.js';
+import { openStore, resolveDatabaseUrl } from '../store/database.js';
+import { migrateToLatest } from '../store/migrate.js';
+import { UsageError } from './usage-error.js';
+
+export const DB_OPTION_HELP =
+  'database URL: sqlite:PATH or postgres://USER@HOST:PORT/DB (default: $KEYWARDEN_DB, else sqlite:./data/keywarden.db)';
+
+export function registerDatabaseCommands(program: Command): void {
+  program
+    .command('migrate')
+    .description('bring the database to the latest schema (serve also does this at start)')
+    .option('--db <url>', DB_OPTION_HELP)
+    .addHelpText(
+      'after',
+      '\nExample:\n  $ keywarden migrate --db postgres://postgres@127.0.0.1:5432/keywarden',
+    )
+    .action(async (options: { db?: string }) => {
+      const store = openStore(resolveDatabaseUrl(options.db));
+      try {
+        const { applied } = await migrateToLatest(store.db);
+        process.stdout.write(
+          applied.length ? `applied: ${applied.join(', ')}\n` : `${store.displayUrl} is up to date\n`,
+        );
+      } finally {
+        await store.close();
+      }
+    });
+
+  program
+    .command('serve')
+    .description('run the Keywarden server (status page at /, API under /api/v1, API docs at /docs)')
+    .option('--db <url>', DB_OPTION_HELP)
+    .option('--host <host>', 'address to listen on', process.env.KEYWARDEN_HOST ?? '127.0.0.1')
+    .option('--port <port>', 'port to listen on', process.env.KEYWARDEN_PORT ?? '8080')
+    .option(
+      '--demo',
+      'when the database has no policy yet, load the Riverside PD demo with 14 days of activity first',
+    )
+    .addHelpText(
+      'after',
+      `
+The server listens on 127.0.0.1 by default: until sign-in arrives with the authentication issue, its
+read-only API is for this machine only.
+
+Examples:
+  $ keywarden serve --demo                 # embedded SQLite with demo data; open http://127.0.0.1:8080
+  $ keywarden serve --db postgres://keywarden@db.internal/keywarden --port 9000`,
+    )
+    .action(async (options: { db?: string; host: string; port: string; demo?: boolean }) => {
+      const port = Number(options.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535)
+        throw new UsageError('--port must be a port number');
+      const context = await openAppContext({ db: options.db });
+      if (options.demo) {
+        const { loadDemoIfEmpty } = await import('../demo/run-demo.js');
+        const loaded = await loadDemoIfEmpty(context, { days: 14, seed: 1 });
+        if (loaded)
+          process.stdout.write(
+            `loaded the Riverside PD demo: ${loaded.checkouts} checkouts, ${loaded.denials} denials over ${loaded.days} days\n`,
+          );
+      }
+      const app = await buildServer({
+        store: context.store,
+        now: context.now,
+        logger: { level: process.env.KEYWARDEN_LOG_LEVEL ?? 'info' },
+      });
+      const shutdown = async () => {
+        await app.close();
+        await context.close();
+        process.exit(0);
+      };
+      process.once('SIGINT', shutdown);
+      process.once('SIGTERM', shutdown);
+      await app.listen({ host: options.host, port });
+      const address = app.server.address();
+      const shownPort = typeof address === 'object' && address ? address.port : port;
+      const shownHost = options.host === '0.0.0.0' || options.host === '::' ? 'localhost' : options.host;
+      process.stdout.write(
+        `Keywarden is running on ${context.store.displayUrl}\nOpen http://${shownHost}:${shownPort}/  (API docs: http://${shownHost}:${shownPort}/docs)\n`,
+      );
+    });
+}

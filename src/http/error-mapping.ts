@@ -1,0 +1,75 @@
+/**
+ * The one table that maps error codes to HTTP statuses, and the error handler that writes every error as
+ * `{ "error": { "code", "message", "details"? } }`. Unknown errors become a logged 500 with no internals.
+ */
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { type ErrorCode, KeywardenError } from '../domain/errors.js';
+
+export const STATUS_BY_CODE: Record<ErrorCode, number> = {
+  invalid_request: 400,
+  policy_invalid: 422,
+  not_found: 404,
+  unknown_person: 404,
+  unknown_key: 404,
+  unknown_cabinet: 404,
+  checkout_not_found: 404,
+  policy_not_draft: 409,
+  same_author: 409,
+  key_unavailable: 409,
+  no_active_policy: 503,
+  person_inactive: 403,
+  decision_denied: 403,
+  requirements_missing: 403,
+};
+
+export interface ErrorBody {
+  error: { code: string; message: string; details?: Record<string, unknown> };
+}
+
+export function errorBody(code: string, message: string, details?: Record<string, unknown>): ErrorBody {
+  return { error: { code, message, ...(details ? { details } : {}) } };
+}
+
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof KeywardenError) {
+      return reply
+        .status(STATUS_BY_CODE[error.code])
+        .send(errorBody(error.code, error.message, error.details));
+    }
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      const problems = error.validation.map((issue) => ({
+        path: `${error.validationContext ?? 'request'}${issue.instancePath.replaceAll('/', '.')}`,
+        message: issue.message,
+      }));
+      return reply
+        .status(400)
+        .send(
+          errorBody(
+            'invalid_request',
+            `invalid ${error.validationContext ?? 'request'}: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
+            { problems },
+          ),
+        );
+    }
+    if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+      const code =
+        error.statusCode === 429
+          ? 'rate_limited'
+          : error.statusCode === 415
+            ? 'unsupported_media_type'
+            : 'invalid_request';
+      return reply.status(error.statusCode).send(errorBody(code, error.message));
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return reply
+      .status(500)
+      .send(errorBody('internal_error', 'something went wrong on the server; it has been logged'));
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply
+      .status(404)
+      .send(errorBody('not_found', `no such endpoint: ${request.method} ${request.url.split('?')[0]}`)),
+  );
+}
