@@ -124,7 +124,10 @@ export function listDelta(
   };
 }
 
-/** True when a delta holds nothing. */
+/**
+ * True when a delta holds nothing.
+ * @example isEmptyDelta(listDelta(['a', 'b'], ['b', 'a'])) // true
+ */
 export function isEmptyDelta(delta: ListDelta): boolean {
   return delta.added.length === 0 && delta.removed.length === 0;
 }

@@ -115,7 +115,7 @@ export function createDiffNames(before: PolicyFile, after: PolicyFile): DiffName
     },
     when(when) {
       const time = ruleTime(when);
-      return time.endsWith(' schedule') ? `${time} (${when})` : time;
+      return time.startsWith('during the ') ? `${time} (${when})` : time;
     },
   };
   return names;
@@ -124,7 +124,8 @@ export function createDiffNames(before: PolicyFile, after: PolicyFile): DiffName
     if (when === 'always') return 'at any time';
     if (when === 'business-hours') return 'during business hours';
     if (when === 'after-hours') return 'after hours';
-    return `during the ${lookups.schedule(when)} schedule`;
+    const name = lookups.schedule(when);
+    return `during the ${name}${/\bschedule$/i.test(name) ? '' : ' schedule'}`;
   }
 }
 

@@ -1398,8 +1398,11 @@ describe('effective after-hours conditions', () => {
     const after = loadExample();
     after.defaults.afterHours = { factors: 2, maxDuration: '12h' };
     const changes = diffPolicies(EXAMPLE, after);
-    expect(changes.filter((change) => change.path.endsWith('.afterHours.reason')).map((change) => change.loosens)).toEqual(
-      [true, true, true, true, true],
+    expect(
+      changes.filter((change) => change.path.endsWith('.afterHours.reason')).map((change) => change.loosens),
+    ).toEqual(
+      // The default itself and the five rules that inherit it.
+      [true, true, true, true, true, true],
     );
     expect(changes.find((change) => change.path === 'rules[armory-command].afterHours.reason')?.summary).toBe(
       'Rule armory-command: after-hours reason changed from required to optional',
@@ -1407,10 +1410,10 @@ describe('effective after-hours conditions', () => {
   });
 
   it("reports a value that falls back to the rule's require when a default goes", () => {
+    // officers-patrol-cars requires 12h itself, as the default did: nothing changes for it.
     const after = loadExample();
     after.defaults.afterHours = { factors: 2, reason: 'required' };
     expect(summaries(EXAMPLE, after, 'rules')).toEqual([
-      "Rule officers-patrol-cars: after-hours max duration changed from 12h to 12h (from the rule's require)",
       "Rule evidence-techs: after-hours max duration changed from 12h to 2h (from the rule's require)",
       "Rule armory-command: after-hours max duration changed from 12h to 1h (from the rule's require)",
       "Rule night-sergeants-facility: after-hours max duration changed from 12h to 2h (from the rule's require)",
@@ -1422,13 +1425,17 @@ describe('effective after-hours conditions', () => {
     rule(before, 'maintenance-facility').when = 'business-hours';
     const after = structuredClone(before);
     after.defaults.afterHours = { ...after.defaults.afterHours, factors: 3 };
-    expect(summaries(before, after, 'rules')).not.toContainEqual(expect.stringContaining('maintenance-facility'));
+    expect(summaries(before, after, 'rules')).not.toContainEqual(
+      expect.stringContaining('maintenance-facility'),
+    );
   });
 
   it('reports a change of require that after hours overrides as a business-hours change only', () => {
     const after = loadExample();
     rule(after, 'evidence-techs').require = { factors: 1, maxDuration: '2h' };
-    expect(summaries(EXAMPLE, after, 'rules')).toEqual(['Rule evidence-techs: business-hours factors changed from 2 to 1']);
+    expect(summaries(EXAMPLE, after, 'rules')).toEqual([
+      'Rule evidence-techs: business-hours factors changed from 2 to 1',
+    ]);
   });
 });
 
@@ -1502,14 +1509,19 @@ describe('rule order', () => {
       'armory-command',
     ]);
     expect(changes.map((change) => [change.summary, change.loosens])).toEqual([
-      ['Rules reordered: night-sergeants-facility now before armory-command', false],
+      ['Rules reordered: armory-command now after night-sergeants-facility', false],
     ]);
   });
 
   it('does not take a rule added or removed in between for a reordering', () => {
     const after = loadExample();
     after.rules.splice(2, 1);
-    after.rules.splice(1, 0, { id: 'new-rule', who: { people: ['p-ruiz'] }, keys: { keys: ['car-101'] }, when: 'always' });
+    after.rules.splice(1, 0, {
+      id: 'new-rule',
+      who: { people: ['p-ruiz'] },
+      keys: { keys: ['car-101'] },
+      when: 'always',
+    });
     expect(diffPolicies(EXAMPLE, after).map((change) => change.summary)).toEqual([
       'Rule evidence-techs removed: Evidence technicians may take Evidence room keys at any time',
       'Rule new-rule added: Dana Ruiz may take the key Patrol car 101 at any time',
@@ -1521,8 +1533,17 @@ describe('the Riverside example against an edited copy', () => {
   it('says every change in words and flags those that loosen control', () => {
     const after = loadExample();
     after.defaults.afterHours = { ...after.defaults.afterHours, factors: 3 };
-    find(after.sites, 'central').businessHours = { ...find(after.sites, 'central').businessHours, sat: ['08:00-13:00'] };
-    after.keys.push({ id: 'car-104', label: 'Patrol car 104', group: 'patrol-cars', cabinet: 'central-a', slot: 4 });
+    find(after.sites, 'central').businessHours = {
+      ...find(after.sites, 'central').businessHours,
+      sat: ['08:00-13:00'],
+    };
+    after.keys.push({
+      id: 'car-104',
+      label: 'Patrol car 104',
+      group: 'patrol-cars',
+      cabinet: 'central-a',
+      slot: 4,
+    });
     find(after.people, 'p-lee').active = true;
     find(after.people, 'p-ruiz').active = false;
     after.reasons = after.reasons.filter((reason) => reason.id !== 'emergency-repair');
@@ -1530,15 +1551,18 @@ describe('the Riverside example against an edited copy', () => {
     const armory = rule(after, 'armory-command');
     after.rules = [armory, ...after.rules.filter((item) => item !== armory)];
     find(after.notifications, 'after-hours-removal').via.push('webhook');
-    after.consequences[0] = consequence({ on: 'denied', count: 3, within: '10m' }, ['notify:supervisor', 'lock:1h']);
+    after.consequences[0] = consequence({ on: 'denied', count: 3, within: '10m' }, [
+      'notify:supervisor',
+      'lock:1h',
+    ]);
 
     const changes = diffPolicies(EXAMPLE, after);
     expect(changes.map((change) => `${change.loosens ? '! ' : ''}${change.summary}`)).toEqual([
       'Default after-hours factors changed from 2 to 3',
       '! Site Central Station: business hours on Saturday changed from 08:00-12:00 to 08:00-13:00',
       'Key car-104 added to cabinet central-a slot 4 (Patrol car 104, Patrol vehicles)',
-      '! Person p-lee (Ana Lee) reactivated',
       'Person p-ruiz (Dana Ruiz) deactivated',
+      '! Person p-lee (Ana Lee) reactivated',
       'Reason emergency-repair (Emergency repair) removed',
       'Rules reordered: armory-command now before officers-patrol-cars, maintenance-facility, evidence-techs',
       'Rule armory-command: after-hours factors changed from 2 to 3 (from the defaults)',
