@@ -21,9 +21,7 @@ export function parseDuration(text: string): number | null {
  * @example formatDuration(5_400_000) // '1h30m'
  */
 export function formatDuration(ms: number): string {
-  const days = Math.floor(ms / UNIT_MS.d);
-  const hours = Math.floor((ms % UNIT_MS.d) / UNIT_MS.h);
-  const minutes = Math.round((ms % UNIT_MS.h) / UNIT_MS.m);
+  const { days, hours, minutes } = splitDuration(ms);
   return `${days ? `${days}d` : ''}${hours ? `${hours}h` : ''}${minutes ? `${minutes}m` : ''}` || '0m';
 }
 
@@ -33,11 +31,15 @@ export function formatDuration(ms: number): string {
  */
 export function describeDuration(ms: number): string {
   const parts: string[] = [];
-  const days = Math.floor(ms / UNIT_MS.d);
-  const hours = Math.floor((ms % UNIT_MS.d) / UNIT_MS.h);
-  const minutes = Math.round((ms % UNIT_MS.h) / UNIT_MS.m);
+  const { days, hours, minutes } = splitDuration(ms);
   if (days) parts.push(`${days} ${days === 1 ? 'day' : 'days'}`);
   if (hours) parts.push(`${hours} ${hours === 1 ? 'hour' : 'hours'}`);
   if (minutes) parts.push(`${minutes} ${minutes === 1 ? 'minute' : 'minutes'}`);
   return parts.join(' ') || '0 minutes';
+}
+
+/** Whole days, hours and minutes, rounding to the minute first so that 59m59s is 1h, never 60m. */
+function splitDuration(ms: number): { days: number; hours: number; minutes: number } {
+  const total = Math.round(ms / UNIT_MS.m);
+  return { days: Math.floor(total / 1440), hours: Math.floor((total % 1440) / 60), minutes: total % 60 };
 }

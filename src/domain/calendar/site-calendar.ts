@@ -29,7 +29,15 @@ export interface SiteTime {
 interface SpecialDay {
   kind: 'holiday' | 'closure';
   name: string;
+  /**
+   * Local minute from which the day counts, for a public holiday that starts part way through the day
+   * (Christmas Eve from 19:00 in South Australia, from 13:00 in Iceland). Absent: the whole day.
+   */
+  fromMinute?: number;
 }
+
+/** `2026-12-24 19:00:00` -> 1140: where date-holidays starts a holiday on its first local day. */
+const HOLIDAY_START = /^\d{4}-\d{2}-\d{2} (\d{2}):(\d{2})/;
 
 export class SiteCalendar {
   readonly clock: ZoneClock;
@@ -58,7 +66,8 @@ export class SiteCalendar {
   timeAt(instantMs: number): SiteTime {
     const local = this.clock.localTimeAt(instantMs);
     const special = this.specialDay(local.dayNumber);
-    if (special) return { afterHours: true, status: special.kind, closedFor: special.name, local };
+    if (special && local.minuteOfDay >= (special.fromMinute ?? 0))
+      return { afterHours: true, status: special.kind, closedFor: special.name, local };
     const open = this.businessMask[local.weekday * MINUTES_PER_DAY + local.minuteOfDay] === 1;
     return { afterHours: !open, status: open ? 'business-hours' : 'outside-business-hours', local };
   }
@@ -71,7 +80,7 @@ export class SiteCalendar {
   }
 
   /** Public holidays and closures of one calendar year, for the written procedure and the console. */
-  closuresIn(year: number): { date: string; kind: SpecialDay['kind']; name: string }[] {
+  closuresIn(year: number): { date: string; kind: SpecialDay['kind']; name: string; fromMinute?: number }[] {
     if (!this.loadedYears.has(year)) this.loadYear(year);
     const first = dateToDayNumber(`${year}-01-01`);
     const last = dateToDayNumber(`${year}-12-31`);
@@ -85,10 +94,18 @@ export class SiteCalendar {
     this.loadedYears.add(year);
     for (const holiday of this.holidays?.getHolidays(year) ?? []) {
       const first = dateToDayNumber(holiday.date.slice(0, 10));
-      const days = Math.max(1, Math.round((holiday.end.getTime() - holiday.start.getTime()) / 86_400_000));
+      const start = HOLIDAY_START.exec(holiday.date);
+      const fromMinute = start ? Number(start[1]) * 60 + Number(start[2]) : 0;
+      const spanMs = fromMinute * 60_000 + holiday.end.getTime() - holiday.start.getTime();
+      const days = Math.max(1, Math.round(spanMs / 86_400_000));
       for (let day = first; day < first + days; day++) {
         if (!this.openDays.has(day) && !this.specialDays.has(day)) {
-          this.specialDays.set(day, { kind: 'holiday', name: holiday.name });
+          const partial = day === first && fromMinute > 0;
+          this.specialDays.set(day, {
+            kind: 'holiday',
+            name: holiday.name,
+            ...(partial ? { fromMinute } : {}),
+          });
         }
       }
     }

@@ -1,7 +1,9 @@
 /**
  * Local wall-clock time in an IANA zone, fast. Luxon answers the zone's UTC offset; we remember it per
- * quarter hour of UTC, because every offset in use is a whole number of quarter hours and so every
- * daylight-saving change falls on a quarter-hour boundary in UTC.
+ * quarter hour of UTC. Almost every offset change falls on a quarter-hour boundary in UTC, but not all:
+ * St. John's, Moncton and Goose Bay changed at 00:01 local for years, Casey and Gaza likewise, and
+ * Kiritimati once used -10:40. So a quarter hour is cached only when its offset is the same at both ends;
+ * one that holds a change is asked of luxon instant by instant.
  */
 import { IANAZone } from 'luxon';
 import { MINUTES_PER_DAY } from './weekly-windows.js';
@@ -36,11 +38,14 @@ export class ZoneClock {
     const bucket = Math.floor(instantMs / QUARTER_HOUR_MS);
     let offset = this.offsets.get(bucket);
     if (offset === undefined) {
-      offset = this.zone.offset(bucket * QUARTER_HOUR_MS);
+      const first = this.zone.offset(bucket * QUARTER_HOUR_MS);
+      const last = this.zone.offset((bucket + 1) * QUARTER_HOUR_MS - 1);
+      // NaN marks a quarter hour with an offset change inside it.
+      offset = first === last ? first : Number.NaN;
       if (this.offsets.size >= MAX_CACHED_OFFSETS) this.offsets.clear();
       this.offsets.set(bucket, offset);
     }
-    return offset;
+    return Number.isNaN(offset) ? this.zone.offset(instantMs) : offset;
   }
 
   /**

@@ -154,7 +154,7 @@ export function checkMeaning(policy: PolicyFile, context: MeaningContext, proble
   policy.rules.forEach((rule, i) => {
     checkConditions(rule.require, at('rules', i, 'require'));
     checkConditions(rule.afterHours, at('rules', i, 'afterHours'));
-    checkRuleReach(policy, rule, at('rules', i), requireId, problems);
+    checkRuleReach(policy, rule, at('rules', i), requireId, ids.schedules, problems);
     for (const afterHours of [false, true]) {
       const effective = effectiveConditionsFile(policy, rule, afterHours);
       if (!effective.reasons) someRuleAllowsEveryReason = true;
@@ -168,7 +168,9 @@ export function checkMeaning(policy: PolicyFile, context: MeaningContext, proble
       }
     }
   });
-  if (!someRuleAllowsEveryReason) {
+  // A rule that failed its own checks may well allow the other reasons: do not report them as allowed by none.
+  const everyRuleChecked = ids.rules.size <= policy.rules.length;
+  if (!someRuleAllowsEveryReason && everyRuleChecked) {
     policy.reasons.forEach((reason, i) => {
       if (!allowedReasons.has(reason.id))
         problems.error(at('reasons', i, 'id'), `reason "${reason.id}" is allowed by no rule`);
@@ -230,6 +232,7 @@ function checkRuleReach(
   rule: PolicyFile['rules'][number],
   path: PathSegment[],
   requireId: RequireId,
+  declaredSchedules: ReadonlySet<string>,
   problems: ProblemList,
 ): void {
   const roles = rule.who.roles ?? [];
@@ -277,10 +280,10 @@ function checkRuleReach(
       const sites = new Set(
         coveredKeys.map((key) => policy.cabinets.find((c) => c.id === key.cabinet)?.site),
       );
-      const someSiteOpens = policy.sites.some(
-        (site) => sites.has(site.id) && !isEmptyMask(buildWeekMask(site.businessHours)),
-      );
-      if (!someSiteOpens)
+      const known = policy.sites.filter((site) => sites.has(site.id));
+      const someSiteOpens = known.some((site) => !isEmptyMask(buildWeekMask(site.businessHours)));
+      // A site (or cabinet) that failed its own checks is reported there: do not guess its hours.
+      if (known.length === sites.size && !someSiteOpens)
         problems.error(
           [...path, 'when'],
           'the sites of these keys have no business hours, so this rule can never apply',
@@ -289,6 +292,8 @@ function checkRuleReach(
     return;
   }
   const schedule = policy.schedules.find((s) => s.id === rule.when);
+  // A schedule that is declared but failed its own checks is reported there, not as unknown here.
+  if (!schedule && declaredSchedules.has(rule.when)) return;
   if (!schedule) {
     problems.error(
       [...path, 'when'],

@@ -131,7 +131,8 @@ export function decide(
     );
   }
 
-  const reason = context.reason ?? null;
+  // An empty reason is no reason, as an empty approver or witness is nobody and as `reason: required` reads it.
+  const reason = context.reason || null;
   let candidates = open;
   if (reason !== null) {
     const known = policy.reasons.has(reason);

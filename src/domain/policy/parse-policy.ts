@@ -20,11 +20,23 @@ export function parsePolicyText(text: string): PolicyValidation {
         path: [],
         message: `not valid YAML: ${error.message.split('\n')[0]}`,
         severity: 'error' as const,
-        line: error.linePos?.[0]?.line,
+        // linePos is only filled in with prettyErrors, so the line comes from the offset.
+        line: error.linePos?.[0]?.line ?? lineCounter.linePos(error.pos[0]).line,
       })),
     };
   }
-  const result = validatePolicy(document.toJS({ maxAliasCount: 100 }));
+  let raw: unknown;
+  try {
+    raw = document.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    // An alias to no anchor, or aliases that expand without bound: the file is not usable YAML.
+    const message = error instanceof Error ? error.message : String(error);
+    return {
+      policy: null,
+      problems: [{ path: [], message: `not valid YAML: ${message}`, severity: 'error' }],
+    };
+  }
+  const result = validatePolicy(raw);
   const withLines = result.problems.map((problem) => ({ ...problem, line: lineOf(problem.path) }));
   return { policy: result.policy, problems: withLines };
 
