@@ -29,8 +29,5 @@ export interface AuditEntryContent {
  * @example entryHash(GENESIS_HASH, { seq: 1, at: '2026-11-27T08:30:00.000Z', type: 'checkout', ... })
  */
 export function entryHash(previousHash: string, entry: AuditEntryContent): string {
-  return createHash('sha256')
-    .update(previousHash)
-    .update(canonicalJson(entry))
-    .digest('hex');
+  return createHash('sha256').update(previousHash).update(canonicalJson(entry)).digest('hex');
 }

@@ -210,3 +210,15 @@ describe('day numbers', () => {
     );
   });
 });
+
+describe('dayNumberToDate', () => {
+  it('agrees with Date#toISOString for every day from year 1 to 9999', () => {
+    for (let day = -719_162; day < 2_932_897; day += 7) {
+      const expected = new Date(day * 86_400_000).toISOString().slice(0, 10);
+      if (dayNumberToDate(day) !== expected) expect(dayNumberToDate(day)).toBe(expected);
+    }
+    expect(dayNumberToDate(20_784)).toBe('2026-11-27');
+    expect(dayNumberToDate(0)).toBe('1970-01-01');
+    expect(dayNumberToDate(11_016)).toBe('2000-02-29');
+  });
+});

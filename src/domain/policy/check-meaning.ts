@@ -151,10 +151,11 @@ export function checkMeaning(policy: PolicyFile, context: MeaningContext, proble
 
   const allowedReasons = new Set<string>();
   let someRuleAllowsEveryReason = false;
+  const reach = buildReachIndex(policy);
   policy.rules.forEach((rule, i) => {
     checkConditions(rule.require, at('rules', i, 'require'));
     checkConditions(rule.afterHours, at('rules', i, 'afterHours'));
-    checkRuleReach(policy, rule, at('rules', i), requireId, ids.schedules, problems);
+    checkRuleReach(policy, rule, at('rules', i), requireId, ids.schedules, reach, problems);
     for (const afterHours of [false, true]) {
       const effective = effectiveConditionsFile(policy, rule, afterHours);
       if (!effective.reasons) someRuleAllowsEveryReason = true;
@@ -226,6 +227,30 @@ function checkPeople(policy: PolicyFile, at: At, requireId: RequireId, problems:
   });
 }
 
+/** Who holds what and which keys each group has, built once so that checking 500 rules stays linear. */
+interface ReachIndex {
+  activePeople: ReadonlySet<string>;
+  rolesHeld: ReadonlySet<string>;
+  keysByGroup: ReadonlyMap<string, PolicyFile['keys']>;
+  keysById: ReadonlyMap<string, PolicyFile['keys']>;
+}
+
+function buildReachIndex(policy: PolicyFile): ReachIndex {
+  const active = policy.people.filter((person) => person.active !== false);
+  const keysByGroup = new Map<string, PolicyFile['keys']>();
+  for (const key of policy.keys) {
+    const group = keysByGroup.get(key.group);
+    if (group) group.push(key);
+    else keysByGroup.set(key.group, [key]);
+  }
+  return {
+    activePeople: new Set(active.map((person) => person.id)),
+    rolesHeld: new Set(active.flatMap((person) => person.roles)),
+    keysByGroup,
+    keysById: new Map(policy.keys.map((key) => [key.id, [key]])),
+  };
+}
+
 /** A rule that names nobody or no key, or whose `when` covers no instant, can never apply. */
 function checkRuleReach(
   policy: PolicyFile,
@@ -233,6 +258,7 @@ function checkRuleReach(
   path: PathSegment[],
   requireId: RequireId,
   declaredSchedules: ReadonlySet<string>,
+  reach: ReachIndex,
   problems: ProblemList,
 ): void {
   const roles = rule.who.roles ?? [];
@@ -246,13 +272,10 @@ function checkRuleReach(
   if (roles.length === 0 && people.length === 0)
     problems.error([...path, 'who'], 'names nobody: give roles, people or both');
   else {
-    const holders = policy.people.filter(
-      (person) =>
-        person.active !== false &&
-        (people.includes(person.id) || person.roles.some((role) => roles.includes(role))),
-    );
-    if (holders.length === 0)
-      problems.warning([...path, 'who'], 'no active person is covered by this rule yet');
+    const someoneHolds =
+      people.some((person) => reach.activePeople.has(person)) ||
+      roles.some((role) => reach.rolesHeld.has(role));
+    if (!someoneHolds) problems.warning([...path, 'who'], 'no active person is covered by this rule yet');
   }
 
   const groups = rule.keys.groups ?? [];
@@ -263,9 +286,14 @@ function checkRuleReach(
   const emptyGroups: number[] = [];
   groups.forEach((group, j) => {
     if (!requireId([...path, 'keys', 'groups', j], 'keyGroups', group, 'key group')) return;
-    if (!policy.keys.some((key) => key.group === group)) emptyGroups.push(j);
+    if (!reach.keysByGroup.has(group)) emptyGroups.push(j);
   });
-  const coveredKeys = policy.keys.filter((key) => keyIds.includes(key.id) || groups.includes(key.group));
+  const coveredKeys = [
+    ...new Set([
+      ...groups.flatMap((group) => reach.keysByGroup.get(group) ?? []),
+      ...keyIds.flatMap((id) => reach.keysById.get(id) ?? []),
+    ]),
+  ];
   if (groups.length === 0 && keyIds.length === 0)
     problems.error([...path, 'keys'], 'names no key: give groups, keys or both');
   for (const j of emptyGroups) {

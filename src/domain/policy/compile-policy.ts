@@ -84,21 +84,26 @@ export function compilePolicy(policy: PolicyFile): CompiledPolicy {
     afterHours: effectiveConditions(policy, rule, true),
   }));
 
+  // Rule positions by what `who` and `keys` name, so each person and key is a union of a few short lists
+  // instead of a scan of every rule (10,000 people x 500 rules would take seconds).
+  const rulesByRole = indexRules(policy.rules, (rule) => rule.who.roles);
+  const rulesByPerson = indexRules(policy.rules, (rule) => rule.who.people);
+  const rulesByGroup = indexRules(policy.rules, (rule) => rule.keys.groups);
+  const rulesByKey = indexRules(policy.rules, (rule) => rule.keys.keys);
+
   const people = new Map<string, CompiledPerson>();
   for (const person of policy.people) {
     const roles = new Set(person.roles);
-    const positions = policy.rules.flatMap((rule, position) =>
-      rule.who.people?.includes(person.id) || rule.who.roles?.some((role) => roles.has(role))
-        ? [position]
-        : [],
-    );
     people.set(person.id, {
       id: person.id,
       name: person.name,
       active: person.active !== false,
       roles,
       supervisor: person.supervisor ?? null,
-      rulePositions: Int32Array.from(positions),
+      rulePositions: unionOf([
+        rulesByPerson.get(person.id),
+        ...person.roles.map((role) => rulesByRole.get(role)),
+      ]),
     });
   }
 
@@ -109,9 +114,6 @@ export function compilePolicy(policy: PolicyFile): CompiledPolicy {
     const group = groups.get(key.group);
     const site = sites.get(cabinets.get(key.cabinet)?.site ?? '');
     if (!group || !site) throw new Error(`key "${key.id}" refers to an unknown group, cabinet or site`);
-    const positions = policy.rules.flatMap((rule, position) =>
-      rule.keys.keys?.includes(key.id) || rule.keys.groups?.includes(key.group) ? [position] : [],
-    );
     keys.set(key.id, {
       id: key.id,
       label: key.label,
@@ -121,7 +123,7 @@ export function compilePolicy(policy: PolicyFile): CompiledPolicy {
       slot: key.slot,
       site,
       sensitivity: key.sensitivity ?? group.sensitivity ?? 'normal',
-      rulePositions: Int32Array.from(positions),
+      rulePositions: unionOf([rulesByKey.get(key.id), rulesByGroup.get(key.group)]),
     });
   }
 
@@ -134,4 +136,26 @@ function compileRuleTime(when: string, schedules: Map<string, PolicyFile['schedu
   const schedule = schedules.get(when);
   if (!schedule) throw new Error(`unknown schedule "${when}"`);
   return { kind: 'schedule', id: schedule.id, name: schedule.name, mask: buildWeekMask(schedule.windows) };
+}
+
+function indexRules(
+  rules: PolicyFile['rules'],
+  names: (rule: PolicyFile['rules'][number]) => string[] | undefined,
+): Map<string, number[]> {
+  const index = new Map<string, number[]>();
+  rules.forEach((rule, position) => {
+    for (const name of new Set(names(rule) ?? [])) {
+      const list = index.get(name);
+      if (list) list.push(position);
+      else index.set(name, [position]);
+    }
+  });
+  return index;
+}
+
+/** Sorted, de-duplicated union of ascending position lists. */
+function unionOf(lists: (number[] | undefined)[]): Int32Array {
+  const present = lists.filter((list): list is number[] => list !== undefined);
+  if (present.length === 1) return Int32Array.from(present[0] as number[]);
+  return Int32Array.from(new Set(present.flat())).sort();
 }
