@@ -2,7 +2,9 @@
  * The running system's parts, built once from a database URL: the store (migrated), the audit log, the
  * active-policy cache and the clock. The CLI and the server both start from here.
  */
+import { AuditCheckpoints } from '../audit/audit-checkpoints.js';
 import { AuditLog } from '../audit/audit-log.js';
+import { type AuditSigningKey, loadOrCreateAuditSigningKey } from '../audit/audit-signing-key.js';
 import { ActivePolicyCache } from '../policy/active-policy.js';
 import { openStore, resolveDatabaseUrl, type Store } from '../store/database.js';
 import { migrateToLatest } from '../store/migrate.js';
@@ -10,6 +12,9 @@ import { migrateToLatest } from '../store/migrate.js';
 export interface AppContext {
   store: Store;
   audit: AuditLog;
+  /** Signs checkpoints of the audit chain with the key file kept outside the database. */
+  checkpoints: AuditCheckpoints;
+  auditKey: AuditSigningKey;
   policies: ActivePolicyCache;
   now: () => Date;
   close(): Promise<void>;
@@ -19,6 +24,8 @@ export interface AppContextOptions {
   /** `--db` option; KEYWARDEN_DB and the embedded default otherwise. */
   db?: string;
   now?: () => Date;
+  /** Path of the audit signing key file; KEYWARDEN_AUDIT_KEY, else ./data/audit-signing-key.pem. */
+  auditKey?: string;
 }
 
 /** Opens the database, brings it to the latest schema and assembles the services' context. */
@@ -31,6 +38,22 @@ export async function openAppContext(options: AppContextOptions = {}): Promise<A
     throw error;
   }
   const now = options.now ?? (() => new Date());
-  const audit = new AuditLog({ now });
-  return { store, audit, policies: new ActivePolicyCache(store.db), now, close: () => store.close() };
+  let auditKey: AuditSigningKey;
+  try {
+    auditKey = loadOrCreateAuditSigningKey({ path: options.auditKey });
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  const checkpoints = new AuditCheckpoints({ key: auditKey, now });
+  const audit = new AuditLog({ now, checkpoints });
+  return {
+    store,
+    audit,
+    checkpoints,
+    auditKey,
+    policies: new ActivePolicyCache(store.db),
+    now,
+    close: () => store.close(),
+  };
 }

@@ -79,7 +79,11 @@ export class AuditLog {
         hash,
       })
       .execute();
-    await trx.updateTable('audit_head').set({ seq: content.seq, hash, updated_at: content.at }).where('id', '=', 1).execute();
+    await trx
+      .updateTable('audit_head')
+      .set({ seq: content.seq, hash, updated_at: content.at })
+      .where('id', '=', 1)
+      .execute();
     const appended = { seq: content.seq, hash };
     await this.options.checkpoints?.afterAppend(trx, appended, content.at);
     return appended;

@@ -1,6 +1,7 @@
 /** `keywarden migrate` and `keywarden serve`: the commands that run on the database. */
 import type { Command } from 'commander';
 import { openAppContext } from '../app/app-context.js';
+import { startCheckpointTimer } from '../audit/audit-checkpoints.js';
 import { buildServer } from '../http/server.js';
 import { openStore, resolveDatabaseUrl } from '../store/database.js';
 import { migrateToLatest } from '../store/migrate.js';

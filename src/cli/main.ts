@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { KeywardenError } from '../domain/errors.js';
 import { PolicyFileError } from '../policy/load-policy-file.js';
+import { registerAuditCommands } from './audit-command.js';
 import { registerDatabaseCommands } from './database-commands.js';
 import { registerDemoCommand } from './demo-command.js';
 import { registerPolicyCommands } from './policy-command.js';
@@ -24,11 +25,14 @@ export function buildProgram(): Command {
 Examples:
   $ keywarden policy check policy.yaml
   $ keywarden policy decide policy.yaml --person p-ruiz --key car-101 --at 2026-11-27T02:30 --factors pin,badge --reason vehicle-swap
-  $ keywarden policy render policy.yaml --format html > procedure.html`,
+  $ keywarden policy render policy.yaml --format html > procedure.html
+  $ keywarden serve --demo
+  $ keywarden audit verify`,
     );
   registerPolicyVersionCommands(registerPolicyCommands(program));
   registerDatabaseCommands(program);
   registerDemoCommand(program);
+  registerAuditCommands(program);
   return program;
 }
 

@@ -11,6 +11,8 @@ import { KeywardenError } from '../domain/errors.js';
 import { approvePolicyVersion, importPolicyVersion } from '../policy/policy-versions.service.js';
 import { planDemo } from './demo-plan.js';
 
+export type DemoContext = Pick<AppContext, 'store' | 'audit' | 'policies' | 'now'>;
+
 export const DEMO_POLICY_URL = new URL('../../examples/riverside-pd.yaml', import.meta.url);
 
 export interface DemoSummary {
@@ -32,7 +34,7 @@ interface PendingReturn {
 
 /** Runs the demo into an empty database; refuses when a policy is already there. */
 export async function runDemo(
-  context: AppContext,
+  context: DemoContext,
   options: { days: number; seed: number; end?: Date },
 ): Promise<DemoSummary> {
   const existing = await context.store.db
@@ -131,7 +133,7 @@ export async function runDemo(
 
 /** For `serve --demo`: runs the demo only when the database has no policy at all. */
 export async function loadDemoIfEmpty(
-  context: AppContext,
+  context: DemoContext,
   options: { days: number; seed: number },
 ): Promise<DemoSummary | null> {
   const existing = await context.store.db
