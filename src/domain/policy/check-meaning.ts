@@ -168,6 +168,7 @@ export function checkMeaning(policy: PolicyFile, context: MeaningContext, proble
         );
       }
     }
+    warnLooserAfterHours(policy, rule, at('rules', i), problems);
   });
   // A rule that failed its own checks may well allow the other reasons: do not report them as allowed by none.
   const everyRuleChecked = ids.rules.size <= policy.rules.length;
@@ -225,6 +226,54 @@ function checkPeople(policy: PolicyFile, at: At, requireId: RequireId, problems:
       next = supervisorOf.get(next);
     }
   });
+}
+
+/**
+ * The format layers `defaults.afterHours` over a rule's own `require`, so a default can quietly make a rule
+ * looser after hours than in the day (the armory's 1h becoming 12h). Almost never meant: say so.
+ */
+function warnLooserAfterHours(
+  policy: PolicyFile,
+  rule: PolicyFile['rules'][number],
+  path: PathSegment[],
+  problems: ProblemList,
+): void {
+  if (rule.when === 'business-hours' || !policy.defaults.afterHours) return;
+  const day = effectiveConditionsFile(policy, rule, false);
+  const night = effectiveConditionsFile(policy, rule, true);
+  const fromDefaults = (field: keyof ConditionsFile) =>
+    rule.afterHours?.[field] === undefined && policy.defaults.afterHours?.[field] !== undefined;
+  const looser: string[] = [];
+  const dayDuration = day.maxDuration ? parseDuration(day.maxDuration) : null;
+  const nightDuration = night.maxDuration ? parseDuration(night.maxDuration) : null;
+  if (
+    fromDefaults('maxDuration') &&
+    dayDuration !== null &&
+    (nightDuration === null || nightDuration > dayDuration)
+  ) {
+    looser.push(`maxDuration ${day.maxDuration} becomes ${night.maxDuration ?? 'unlimited'}`);
+  }
+  if (fromDefaults('factors') && (night.factors ?? 1) < (day.factors ?? 1))
+    looser.push(`factors ${day.factors} becomes ${night.factors}`);
+  if (
+    fromDefaults('maxKeysOut') &&
+    day.maxKeysOut !== undefined &&
+    (night.maxKeysOut ?? Number.POSITIVE_INFINITY) > day.maxKeysOut
+  ) {
+    looser.push(`maxKeysOut ${day.maxKeysOut} becomes ${night.maxKeysOut ?? 'unlimited'}`);
+  }
+  if (
+    fromDefaults('approval') &&
+    (day.approval ?? 'none') !== 'none' &&
+    (night.approval ?? 'none') === 'none'
+  )
+    looser.push('the approval is dropped');
+  if (fromDefaults('witness') && day.witness && !night.witness) looser.push('the witness is dropped');
+  if (looser.length === 0) return;
+  problems.warning(
+    [...path, 'afterHours'],
+    `after hours, defaults.afterHours makes this rule looser than in business hours (${looser.join('; ')}); set the rule's own afterHours fields if that is not meant`,
+  );
 }
 
 /** Who holds what and which keys each group has, built once so that checking 500 rules stays linear. */

@@ -88,15 +88,51 @@ extras: 1  # unknown top-level field
 `;
 
 describe('validatePolicy on the Riverside example', () => {
-  it('finds no problem at all, not even a warning', () => {
+  // The example's only findings: its default 12h after-hours limit overrides three rules' shorter own limits.
+  const LOOSER_AFTER_HOURS = [
+    {
+      path: ['rules', 2, 'afterHours'],
+      severity: 'warning',
+      message: expect.stringContaining('maxDuration 2h becomes 12h'),
+    },
+    {
+      path: ['rules', 3, 'afterHours'],
+      severity: 'warning',
+      message: expect.stringContaining('maxDuration 1h becomes 12h'),
+    },
+    {
+      path: ['rules', 4, 'afterHours'],
+      severity: 'warning',
+      message: expect.stringContaining('maxDuration 2h becomes 12h'),
+    },
+  ];
+
+  it('finds no error, only the warnings about defaults loosening rules after hours', () => {
     const result = parsePolicyText(riversideText());
-    expect(result.problems).toEqual([]);
+    expect(result.problems).toEqual(LOOSER_AFTER_HOURS.map((problem) => expect.objectContaining(problem)));
     expect(result.policy?.policy.name).toBe('Riverside PD after-hours key access procedure');
+  });
+
+  it('warns nothing once the rules set their own after-hours limits', () => {
+    const fixed = riversideText()
+      .replace(
+        'require: { factors: 2, maxDuration: 2h }\n    afterHours:\n      factors: 3',
+        'require: { factors: 2, maxDuration: 2h }\n    afterHours:\n      maxDuration: 2h\n      factors: 3',
+      )
+      .replace(
+        'require: { factors: 2, witness: true, maxDuration: 1h }',
+        'require: { factors: 2, witness: true, maxDuration: 1h }\n    afterHours: { maxDuration: 1h }',
+      )
+      .replace(
+        'when: night-shift\n    require: { factors: 2, maxDuration: 2h }',
+        'when: night-shift\n    require: { factors: 2, maxDuration: 2h }\n    afterHours: { maxDuration: 2h }',
+      );
+    expect(parsePolicyText(fixed).problems).toEqual([]);
   });
 
   it('gives the same answer for the same data given as an object', () => {
     const result = validatePolicy(parse(riversideText()));
-    expect(result.problems).toEqual([]);
+    expect(result.problems).toEqual(LOOSER_AFTER_HOURS.map((problem) => expect.objectContaining(problem)));
     expect(result.policy?.rules.map((rule) => rule.id)).toEqual([
       'officers-patrol-cars',
       'maintenance-facility',
