@@ -395,3 +395,15 @@ describe('renderProcedure with hostile text in the policy', () => {
     expect(row?.split(/(?<!\\)\|/)).toHaveLength(4);
   });
 });
+
+describe('part-day public holidays', () => {
+  it('says from when a holiday that starts part-way through the day counts as after hours', () => {
+    const policy = loadExample();
+    const site = policy.sites[0] as PolicyFile['sites'][number];
+    site.timezone = 'Australia/Adelaide';
+    site.holidays = { country: 'AU', region: 'SA' };
+    const text = md(policy);
+    expect(text).toMatch(/\| 2026-12-24 \| Thursday \| Christmas Eve \| 19:00 \|/);
+    expect(text).toMatch(/\| 2026-12-25 \| Friday \| Christmas Day \| all day \|/);
+  });
+});

@@ -47,14 +47,18 @@ function describeSite(book: NameBook, site: SiteFile, year: number): Block {
 
   const closures = new SiteCalendar(site).closuresIn(year);
   if (closures.length > 0) {
-    blocks.push(paragraph(`Holidays and closures in ${year} (after hours all day):`));
+    blocks.push(paragraph(`Holidays and closures in ${year} (after hours from the time shown):`));
     blocks.push(
       table(
-        ['Date', 'Day', 'Closed for'],
+        ['Date', 'Day', 'Closed for', 'After hours from'],
         closures.map((day) => [
           day.date,
           weekdayOfDate(day.date),
           day.kind === 'closure' ? 'Local closure' : day.name,
+          // Some public holidays start part-way through the day (Christmas Eve from 19:00 in South Australia).
+          day.fromMinute
+            ? `${String(Math.floor(day.fromMinute / 60)).padStart(2, '0')}:${String(day.fromMinute % 60).padStart(2, '0')}`
+            : 'all day',
         ]),
       ),
     );
@@ -77,7 +81,7 @@ function describeHolidayRule(site: SiteFile): string {
   if (!holidays?.country) return `Public holidays do not count as after hours at this site.${closures}`;
   const code = holidays.region ? `${holidays.country}/${holidays.region}` : holidays.country;
   const name = describeRegionName(holidays.country, holidays.region);
-  return `Public holidays of ${code}${name ? ` (${name})` : ''} count as after hours, all day.${closures}`;
+  return `Public holidays of ${code}${name ? ` (${name})` : ''} count as after hours (all day, or from the time the holiday starts).${closures}`;
 }
 
 /** "United States of America, Texas", from the same calendar data the system decides with. */
