@@ -1,10 +1,17 @@
-/** Brings a database to the latest schema. Migrations are listed here by ISO date, oldest first. */
+/**
+ * Brings a database to the latest schema. Migrations are named by ISO date and hour, so that their names
+ * sort in the order they were written (Kysely applies them in name order).
+ */
 import { type Kysely, type Migration, Migrator } from 'kysely';
-import * as initial from './migrations/2026-11-27-initial.js';
+import * as authentication from './migrations/2026-11-27T19-authentication.js';
+import * as initial from './migrations/2026-11-27T17-initial.js';
+import * as slotsByKey from './migrations/2026-11-27T18-slots-by-key.js';
 import type { DB } from './schema.js';
 
 const MIGRATIONS: Record<string, Migration> = {
-  '2026-11-27-initial': initial,
+  '2026-11-27T17-initial': initial,
+  '2026-11-27T18-slots-by-key': slotsByKey,
+  '2026-11-27T19-authentication': authentication,
 };
 
 export interface MigrationReport {

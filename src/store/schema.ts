@@ -101,9 +101,57 @@ export interface CredentialTable {
   /** argon2id hash, or encrypted secret, never the secret itself. */
   secret: string | null;
   data: string | null;
+  /** TOTP: the last time step accepted (each code works once). WebAuthn: the signature counter. */
+  counter: number | null;
   created_at: Timestamp;
   last_used_at: Timestamp | null;
   revoked_at: Timestamp | null;
+}
+
+export interface CabinetTokenTable {
+  id: string;
+  cabinet_id: string;
+  /** SHA-256 of the token: a 256-bit random secret needs no slow hash, and a hash can be looked up. */
+  token_hash: string;
+  created_at: Timestamp;
+  created_by: string | null;
+  last_used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+}
+
+export interface TerminalSessionTable {
+  id: string;
+  cabinet_id: string;
+  person_id: string;
+  /** JSON list of factor kinds verified in this session. */
+  factors: string;
+  witness_id: string | null;
+  witness_factors: string | null;
+  created_at: Timestamp;
+  last_active_at: Timestamp;
+  expires_at: Timestamp;
+  ended_at: Timestamp | null;
+  end_reason: string | null;
+}
+
+export interface FactorLockoutTable {
+  person_id: string;
+  consecutive_failures: number;
+  /** Lockouts so far: each one lasts twice as long as the one before, until a success resets it. */
+  lockouts: number;
+  locked_until: Timestamp | null;
+  updated_at: Timestamp;
+}
+
+export interface WebauthnChallengeTable {
+  id: string;
+  person_id: string | null;
+  session_id: string | null;
+  purpose: 'register' | 'authenticate';
+  challenge: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
 }
 
 export interface CheckoutTable {
@@ -145,6 +193,8 @@ export interface ApprovalTable {
   expires_at: Timestamp;
   decided_at: Timestamp | null;
   decided_by: string | null;
+  session_id: string | null;
+  link_token_hash: string | null;
 }
 
 export interface IncidentTable {
@@ -226,6 +276,10 @@ export interface DB {
   audit_head: AuditHeadTable;
   audit_checkpoints: AuditCheckpointTable;
   outbox: OutboxTable;
+  cabinet_tokens: CabinetTokenTable;
+  terminal_sessions: TerminalSessionTable;
+  factor_lockouts: FactorLockoutTable;
+  webauthn_challenges: WebauthnChallengeTable;
 }
 
 export type CheckoutRow = Selectable<CheckoutTable>;

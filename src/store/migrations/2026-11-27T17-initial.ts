@@ -291,7 +291,7 @@ async function protectAuditTables(db: AnyDb): Promise<void> {
     .raw(
       `do $$ begin
          if not exists (select from pg_roles where rolname = 'keywarden_app') then create role keywarden_app nologin; end if;
-       exception when duplicate_object or unique_violation then null; end $$`,
+       exception when duplicate_object or unique_violation or internal_error then null; end $$`,
     )
     .execute(db);
   await sql.raw('grant usage on schema public to keywarden_app').execute(db);
