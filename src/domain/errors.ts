@@ -16,7 +16,18 @@ export type ErrorCode =
   | 'key_unavailable'
   | 'checkout_not_found'
   | 'decision_denied'
-  | 'requirements_missing';
+  | 'requirements_missing'
+  | 'authentication_failed'
+  | 'cabinet_unauthorized'
+  | 'session_expired'
+  | 'locked_out'
+  | 'key_not_in_cabinet'
+  | 'no_rule'
+  | 'outside_hours'
+  | 'reason_not_allowed'
+  | 'max_keys_out'
+  | 'approval_not_found'
+  | 'approval_not_usable';
 
 export class KeywardenError extends Error {
   constructor(

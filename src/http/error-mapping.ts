@@ -21,6 +21,17 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   person_inactive: 403,
   decision_denied: 403,
   requirements_missing: 403,
+  authentication_failed: 401,
+  cabinet_unauthorized: 401,
+  session_expired: 401,
+  locked_out: 403,
+  key_not_in_cabinet: 409,
+  no_rule: 403,
+  outside_hours: 403,
+  reason_not_allowed: 403,
+  max_keys_out: 403,
+  approval_not_found: 404,
+  approval_not_usable: 409,
 };
 
 export interface ErrorBody {

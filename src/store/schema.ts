@@ -188,7 +188,8 @@ export interface ApprovalTable {
   reason: string | null;
   /** `supervisor` or `role:<id>`, as the rule names it. */
   approver_rule: string;
-  status: 'pending' | 'approved' | 'denied' | 'expired';
+  /** `used` once a checkout has consumed the approval. */
+  status: 'pending' | 'approved' | 'denied' | 'expired' | 'used';
   requested_at: Timestamp;
   expires_at: Timestamp;
   decided_at: Timestamp | null;

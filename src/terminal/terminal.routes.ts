@@ -1,0 +1,451 @@
+/**
+ * The terminal API that every cabinet uses (docs/terminal-api.md). A cabinet authenticates every request
+ * with its own bearer token; sessions are bound to that cabinet.
+ */
+import type { FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { getApproval, requestApproval } from '../approvals/approvals.service.js';
+import { cabinetOfToken } from '../cabinets/cabinet-tokens.service.js';
+import { checkoutSchema } from '../checkouts/checkouts.routes.js';
+import { recordReturn } from '../checkouts/checkouts.service.js';
+import { KeywardenError } from '../domain/errors.js';
+import { decide } from '../domain/policy/decide.js';
+import { FACTOR_KINDS } from '../domain/policy/policy-file.js';
+import { errorSchema, timestamp } from '../http/schemas.js';
+import type { Store } from '../store/database.js';
+import { assertNotLockedOut, checkoutAtTerminal } from './terminal-checkouts.service.js';
+import { keysForSession } from './terminal-keys.service.js';
+import {
+  addSessionFactor,
+  addWitness,
+  endSession,
+  SIGN_IN_FAILED,
+  startSession,
+  type TerminalContext,
+  type TerminalSession,
+  useSession,
+} from './terminal-sessions.service.js';
+
+const secretValue = z.string().min(1).max(128);
+const factorSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('pin'), value: secretValue }),
+  z.object({ kind: z.literal('badge'), value: secretValue }),
+  z.object({ kind: z.literal('totp'), value: secretValue }),
+  z.object({
+    kind: z.literal('fingerprint'),
+    assertion: z.record(z.string(), z.unknown()).describe('the WebAuthn authentication response'),
+  }),
+]);
+const signInSchema = z
+  .object({
+    person: z.string().min(1).max(100).optional(),
+    badge: z.string().min(1).max(100).optional(),
+    factors: z.array(factorSchema).max(4).default([]),
+  })
+  .refine((body) => (body.person === undefined) !== (body.badge === undefined), {
+    message: 'give either person or badge',
+  });
+
+const sessionSchema = z.object({
+  id: z.string(),
+  cabinet: z.string(),
+  person: z.string(),
+  factors: z.array(z.enum(FACTOR_KINDS)),
+  witness: z.string().nullable(),
+  afterHours: z.boolean(),
+  expiresAt: timestamp,
+});
+
+const decisionSchema = z.object({
+  outcome: z.enum(['allow', 'needs', 'deny']),
+  code: z.string().optional(),
+  missing: z
+    .object({
+      factors: z.number().int().optional(),
+      factorKinds: z.array(z.enum(FACTOR_KINDS)).optional(),
+      reason: z.literal(true).optional(),
+      approval: z.string().optional(),
+      witness: z.literal(true).optional(),
+    })
+    .optional(),
+  rule: z.string().nullable(),
+  afterHours: z.boolean(),
+  dueAt: timestamp.nullable(),
+  explanation: z.string(),
+});
+
+const approvalSchema = z.object({
+  id: z.string(),
+  person: z.string(),
+  key: z.string(),
+  reason: z.string().nullable(),
+  approver: z.string().describe('supervisor or role:<id>'),
+  status: z.enum(['pending', 'approved', 'denied', 'expired', 'used']),
+  requestedAt: timestamp,
+  expiresAt: timestamp,
+  decidedAt: timestamp.nullable(),
+  decidedBy: z.string().nullable(),
+});
+
+function publicSession(session: TerminalSession) {
+  return {
+    id: session.id,
+    cabinet: session.cabinet,
+    person: session.person,
+    factors: session.factors,
+    witness: session.witness,
+    afterHours: session.afterHours,
+    expiresAt: session.expiresAt,
+  };
+}
+
+const bearer = { security: [{ cabinetToken: [] }] };
+const authErrors = { 401: errorSchema, 403: errorSchema };
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The cabinet whose token signed this request. */
+    cabinetId?: string;
+  }
+}
+
+export const terminalRoutes: FastifyPluginAsyncZod<{ store: Store; context: TerminalContext }> = async (
+  app,
+  { store, context },
+) => {
+  const db = store.db;
+
+  app.addHook('preHandler', async (request: FastifyRequest) => {
+    const header = request.headers.authorization ?? '';
+    const token = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
+    const cabinet = token ? await cabinetOfToken(db, token, context.now()) : null;
+    if (!cabinet)
+      throw new KeywardenError(
+        'cabinet_unauthorized',
+        'this request needs a valid cabinet token (Authorization: Bearer ...)',
+      );
+    const params = request.params as { cabinet?: string };
+    if (params.cabinet !== undefined && params.cabinet !== cabinet) {
+      throw new KeywardenError(
+        'cabinet_unauthorized',
+        `this token belongs to another cabinet than "${params.cabinet}"`,
+      );
+    }
+    request.cabinetId = cabinet;
+  });
+
+  const cabinetOf = (request: FastifyRequest) => request.cabinetId as string;
+
+  app.post(
+    '/api/v1/cabinets/:cabinet/sessions',
+    {
+      schema: {
+        tags: ['terminal'],
+        summary: 'Sign a person in at this cabinet (badge or id, plus factors)',
+        ...bearer,
+        params: z.object({ cabinet: z.string() }),
+        body: signInSchema,
+        response: { 201: z.object({ session: sessionSchema }), 400: errorSchema, ...authErrors },
+      },
+    },
+    async (request, reply) => {
+      const outcome = await db
+        .transaction()
+        .execute((trx) => startSession(trx, context, cabinetOf(request), request.body));
+      if (!outcome.ok) throw new KeywardenError('authentication_failed', SIGN_IN_FAILED);
+      return reply.status(201).send({ session: publicSession(outcome.session) });
+    },
+  );
+
+  const sessionParams = z.object({ id: z.string().max(100) });
+
+  app.get(
+    '/api/v1/sessions/:id',
+    {
+      schema: {
+        tags: ['terminal'],
+        summary: 'The session as it stands',
+        ...bearer,
+        params: sessionParams,
+        response: { 200: z.object({ session: sessionSchema }), ...authErrors },
+      },
+    },
+    async (request) => {
+      const session = await db
+        .transaction()
+        .execute((trx) => useSession(trx, context, request.params.id, cabinetOf(request)));
+      return { session: publicSession(session) };
+    },
+  );
+
+  app.post(
+    '/api/v1/sessions/:id/factors',
+    {
+      schema: {
+        tags: ['terminal'],
+        summary: 'Add a factor (pin, badge, totp with value; fingerprint with the WebAuthn assertion)',
+        ...bearer,
+        params: sessionParams,
+        body: factorSchema,
+        response: { 200: z.object({ session: sessionSchema }), 400: errorSchema, ...authErrors },
+      },
+    },
+    async (request) => {
+      const outcome = await db.transaction().execute(async (trx) => {
+        const session = await useSession(trx, context, request.params.id, cabinetOf(request));
+        return addSessionFactor(trx, context, session, request.body);
+      });
+      if (!outcome.ok)
+        throw new KeywardenError('authentication_failed', 'That factor was not accepted. Try again.');
+      return { session: publicSession(outcome.session) };
+    },
+  );
+
+  app.get(
+    '/api/v1/sessions/:id/keys',
+    {
+      schema: {
+        tags: ['terminal'],
+        summary: "Every key of this cabinet with its status and the decision for this session's person now",
+        ...bearer,
+        params: sessionParams,
+        querystring: z.object({
+          reason: z.string().max(100).optional().describe('decide as if this reason were given'),
+        }),
+        response: {
+          200: z.object({
+            keys: z.array(
+              z.object({
+                id: z.string(),
+                label: z.string(),
+                slot: z.number().int(),
+                status: z.enum(['in', 'out', 'missing', 'retired']),
+                sensitivity: z.enum(['normal', 'restricted', 'critical']),
+                decision: decisionSchema,
+              }),
+            ),
+          }),
+          ...authErrors,
+        },
+      },
+    },
+    async (request) => {
+      const keys = await db.transaction().execute(async (trx) => {
+        const session = await useSession(trx, context, request.params.id, cabinetOf(request));
+        return keysForSession(trx, context, session, request.query.reason ?? null);
+      });
+      return { keys };
+    },
+  );
+
+  app.post(
+    '/api/v1/sessions/:id/witness',
+    {
+      schema: {
+        tags: ['terminal'],
+        summary: 'A second person signs in with their own factors to witness this session',
+        ...bearer,
+        params: sessionParams,
+        body: signInSchema,
+        response: { 200: z.object({ session: sessionSchema }), 400: errorSchema, ...authErrors },
+      },
+    },
+    async (request) => {
+      const outcome = await db.transaction().execute(async (trx) => {
+        const session = await useSession(trx, context, request.params.id, cabinetOf(request));
+        return addWitness(trx, context, session, request.body);
+      });
+      if (!outcome.ok)
+        throw new KeywardenError(
+          'authentication_failed',
+          'The witness could not sign in. Check the badge or id and PIN.',
+        );
+      return { session: publicSession(outcome.session) };
+    },
+  );
+
+  app.post(
+    '/api/v1/sessions/:id/approvals',
+    {
+      schema: {
+        tags: ['terminal'],
+        summary: 'Ask the approver the rule names to approve taking this key (expires after 10 minutes)',
+        ...bearer,
+        params: sessionParams,
+        body: z.object({ key: z.string().max(100), reason: z.string().max(100).nullable().optional() }),
+        response: {
+          202: z.object({ approval: approvalSchema, approvers: z.array(z.string()) }),
+          400: errorSchema,
+          409: errorSchema,
+          ...authErrors,
+        },
+      },
+    },
+    async (request, reply) => {
+      const result = await db.transaction().execute(async (trx) => {
+        const session = await useSession(trx, context, request.params.id, cabinetOf(request));
+        await assertNotLockedOut(trx, context, session.person);
+        const active = await context.policies.get(trx);
+        const decision = decide(active.compiled, session.person, request.body.key, context.now().getTime(), {
+          factors: session.factors,
+          reason: request.body.reason ?? null,
+          witness: session.witness,
+        });
+        const approver = decision.missing?.approval;
+        if (decision.outcome !== 'needs' || !approver) {
+          throw new KeywardenError(
+            'approval_not_usable',
+            `taking this key needs no approval now (${decision.outcome}${decision.code ? `: ${decision.code}` : ''})`,
+            { decision },
+          );
+        }
+        return requestApproval(trx, context, {
+          person: session.person,
+          key: request.body.key,
+          cabinet: session.cabinet,
+          reason: request.body.reason ?? null,
+          approver,
+          session: session.id,
+        });
+      });
+      return reply.status(202).send(result);
+    },
+  );
+
+  app.get(
+    '/api/v1/sessions/:id/approvals/:approval',
+    {
+      schema: {
+        tags: ['terminal'],
+        summary: 'Where an approval request stands (pending, approved, denied, expired)',
+        ...bearer,
+        params: z.object({ id: z.string().max(100), approval: z.string().max(100) }),
+        response: { 200: z.object({ approval: approvalSchema }), 404: errorSchema, ...authErrors },
+      },
+    },
+    async (request) => {
+      const approval = await db.transaction().execute(async (trx) => {
+        const session = await useSession(trx, context, request.params.id, cabinetOf(request));
+        const found = await getApproval(trx, request.params.approval, context.now());
+        if (found.person !== session.person)
+          throw new KeywardenError('approval_not_found', 'no such approval request in this session');
+        return found;
+      });
+      return { approval };
+    },
+  );
+
+  app.post(
+    '/api/v1/sessions/:id/checkouts',
+    {
+      schema: {
+        tags: ['terminal'],
+        summary: 'Take a key: the policy decides with this session; on success the slot is released',
+        ...bearer,
+        params: sessionParams,
+        body: z.object({
+          key: z.string().max(100),
+          reason: z.string().max(100).nullable().optional(),
+          note: z.string().max(500).nullable().optional(),
+          approval: z.string().max(100).nullable().optional().describe('id of an approved approval request'),
+        }),
+        response: {
+          201: z.object({
+            checkout: z.object({
+              id: z.string(),
+              key: z.string(),
+              slot: z.number().int(),
+              dueAt: timestamp.nullable(),
+              afterHours: z.boolean(),
+            }),
+          }),
+          ...authErrors,
+          404: errorSchema,
+          409: errorSchema,
+        },
+      },
+    },
+    async (request, reply) => {
+      const outcome = await db.transaction().execute(async (trx) => {
+        const session = await useSession(trx, context, request.params.id, cabinetOf(request));
+        return checkoutAtTerminal(trx, context, session, request.body);
+      });
+      if (!outcome.ok) {
+        const { decision } = outcome;
+        const details = {
+          rule: decision.rule,
+          afterHours: decision.afterHours,
+          explanation: decision.explanation,
+          ...(decision.missing ? { missing: decision.missing } : {}),
+        };
+        if (decision.outcome === 'needs')
+          throw new KeywardenError('requirements_missing', decision.explanation, details);
+        throw new KeywardenError(decision.code ?? 'decision_denied', decision.explanation, details);
+      }
+      const { checkout } = outcome;
+      return reply
+        .status(201)
+        .send({
+          checkout: {
+            id: checkout.id,
+            key: checkout.key,
+            slot: checkout.slot,
+            dueAt: checkout.dueAt,
+            afterHours: checkout.afterHours,
+          },
+        });
+    },
+  );
+
+  app.post(
+    '/api/v1/cabinets/:cabinet/returns',
+    {
+      schema: {
+        tags: ['terminal'],
+        summary: 'A key was put back into a slot of this cabinet',
+        ...bearer,
+        params: z.object({ cabinet: z.string() }),
+        body: z.object({ key: z.string().max(100), slot: z.number().int().min(1).max(10_000) }),
+        response: {
+          200: z.object({ checkout: checkoutSchema }),
+          400: errorSchema,
+          404: errorSchema,
+          ...authErrors,
+        },
+      },
+    },
+    async (request) => {
+      const checkout = await db
+        .transaction()
+        .execute((trx) =>
+          recordReturn(trx, context, {
+            key: request.body.key,
+            cabinet: cabinetOf(request),
+            slot: request.body.slot,
+          }),
+        );
+      return { checkout };
+    },
+  );
+
+  app.delete(
+    '/api/v1/sessions/:id',
+    {
+      schema: {
+        tags: ['terminal'],
+        summary: 'Sign out',
+        ...bearer,
+        params: sessionParams,
+        response: { 204: z.null(), ...authErrors },
+      },
+    },
+    async (request, reply) => {
+      await db.transaction().execute(async (trx) => {
+        const session = await useSession(trx, context, request.params.id, cabinetOf(request));
+        await endSession(trx, context, session);
+      });
+      return reply.status(204).send(null);
+    },
+  );
+};
