@@ -4,11 +4,13 @@
  *
  *   decide.bench.ts  decide() throughput, latency, where the time goes; casbin and Cedar side by side
  *   batch.bench.ts   the CLI's `policy decide --batch` end to end on 1,000,000 lines
+ *   checkouts.bench.ts  checkout+return pairs through the service beside a bare-insert floor, per database
  *   audit-verify.bench.ts  `audit verify` over a 1,000,000-entry log
  */
 import { cpus } from 'node:os';
 import { runAuditVerifyBench } from './audit-verify.bench.js';
 import { runBatchBench } from './batch.bench.js';
+import { runCheckoutsBench } from './checkouts.bench.js';
 import { runDecideBench } from './decide.bench.js';
 import { createFixture } from './fixture.js';
 import { heading, printTable, QUICK, type SummaryRow, seconds } from './stats.js';
@@ -49,6 +51,7 @@ const fixture = createFixture();
 const rows: SummaryRow[] = [];
 rows.push(...(await runDecideBench(fixture)));
 rows.push(...(await runBatchBench(fixture)));
+rows.push(...(await runCheckoutsBench()));
 rows.push(...(await runAuditVerifyBench()));
 
 heading(`Summary (${QUICK ? 'quick' : 'full'} run, ${seconds(performance.now() - started)})`);

@@ -5,7 +5,7 @@
  * outbox event. A denial is recorded too (audit + outbox) and returned, not thrown, so that the caller
  * commits the record of it.
  */
-import type { Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import type { AuditLog } from '../audit/audit-log.js';
 import { KeywardenError } from '../domain/errors.js';
 import { type Decision, DecisionInputError, decide } from '../domain/policy/decide.js';
@@ -313,7 +313,9 @@ export async function recordReturn(
     .selectFrom('checkouts')
     .selectAll()
     .where('key_id', '=', key.id)
-    .where('status', '=', 'open')
+    // A literal, so that SQLite can use the partial index checkouts_one_open_per_key; with a bound
+    // parameter it walks every open checkout (or the whole history) to find this key's.
+    .where('status', '=', sql.lit('open'))
     .executeTakeFirst();
   if (!open) throw new KeywardenError('checkout_not_found', `key "${key.id}" is not checked out`);
 
@@ -341,12 +343,21 @@ export async function recordReturn(
     .set({ status: 'in', current_checkout_id: null, updated_at: at })
     .where('id', '=', key.id)
     .execute();
-  await trx
+  // Conditional, like the key's update at checkout: two keys returned into one empty slot at once both passed
+  // the check above (on PostgreSQL); only the first may fill it.
+  const filled = await trx
     .updateTable('slots')
     .set({ key_id: key.id })
     .where('cabinet_id', '=', cabinet.id)
     .where('number', '=', request.slot)
-    .execute();
+    .where((eb) => eb.or([eb('key_id', 'is', null), eb('key_id', '=', key.id)]))
+    .executeTakeFirst();
+  if (Number(filled.numUpdatedRows) !== 1) {
+    throw new KeywardenError(
+      'invalid_request',
+      `slot ${request.slot} of cabinet "${cabinet.id}" was filled by another key at the same moment`,
+    );
+  }
 
   const data = {
     checkout: open.id,

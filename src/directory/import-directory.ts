@@ -41,12 +41,15 @@ async function upsertRows(
   noun: string,
   wanted: Row[],
   subject: (row: Row) => { person?: string; key?: string; cabinet?: string } = () => ({}),
+  /** Runs after the stored rows are read (they are what changes are audited against), before any write. */
+  beforeWrites?: (existing: Map<string, Row>) => Promise<void>,
 ): Promise<void> {
   const { trx } = context;
   const existing = new Map<string, Row>();
   // biome-ignore lint/suspicious/noExplicitAny: one generic upsert over several tables keyed by id.
   const rows = (await (trx as any).selectFrom(table).selectAll().execute()) as Row[];
   for (const row of rows) existing.set(String(row.id), row);
+  await beforeWrites?.(existing);
   for (const row of wanted) {
     const id = String(row.id);
     const before = existing.get(id);
@@ -129,6 +132,22 @@ export async function importDirectory(
   );
 
   const knownKeys = new Set((await trx.selectFrom('keys').select('id').execute()).map((key) => key.id));
+  // A valid file may swap two keys' home slots, or give a new key the slot another key leaves. keys_home_slot
+  // is checked after every statement, so keys that move are first parked on their old slot negated (no real
+  // slot is negative, and old slots were unique), then moved home; the audit compares with the unparked rows.
+  const parked = new Map<string, number>();
+  const parkMovingKeys = async (existing: Map<string, Row>) => {
+    for (const key of policy.keys) {
+      const before = existing.get(key.id);
+      if (!before || (before.cabinet_id === key.cabinet && before.slot === key.slot)) continue;
+      await trx
+        .updateTable('keys')
+        .set({ slot: -Number(before.slot) })
+        .where('id', '=', key.id)
+        .execute();
+      parked.set(key.id, key.slot);
+    }
+  };
   await upsertRows(
     context,
     'keys',
@@ -145,7 +164,12 @@ export async function importDirectory(
       ...(knownKeys.has(key.id) ? {} : { status: 'in', tag_id: null, current_checkout_id: null }),
     })),
     (row) => ({ key: String(row.id) }),
+    parkMovingKeys,
   );
+  // A key that changed cabinet but kept its slot number had no slot change to write: unpark it.
+  for (const [id, slot] of parked) {
+    await trx.updateTable('keys').set({ slot }).where('id', '=', id).where('slot', '<', 0).execute();
+  }
   for (const key of policy.keys) {
     if (knownKeys.has(key.id)) continue;
     await trx

@@ -3,9 +3,9 @@
  * sort in the order they were written (Kysely applies them in name order).
  */
 import { type Kysely, type Migration, Migrator } from 'kysely';
-import * as authentication from './migrations/2026-11-27T19-authentication.js';
 import * as initial from './migrations/2026-11-27T17-initial.js';
 import * as slotsByKey from './migrations/2026-11-27T18-slots-by-key.js';
+import * as authentication from './migrations/2026-11-27T19-authentication.js';
 import type { DB } from './schema.js';
 
 const MIGRATIONS: Record<string, Migration> = {

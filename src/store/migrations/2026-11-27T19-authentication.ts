@@ -36,7 +36,11 @@ export async function up(db: AnyDb): Promise<void> {
     .addColumn('ended_at', 'text')
     .addColumn('end_reason', 'text')
     .execute();
-  await db.schema.createIndex('terminal_sessions_person').on('terminal_sessions').column('person_id').execute();
+  await db.schema
+    .createIndex('terminal_sessions_person')
+    .on('terminal_sessions')
+    .column('person_id')
+    .execute();
 
   await db.schema
     .createTable('factor_lockouts')
