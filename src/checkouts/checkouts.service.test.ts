@@ -454,10 +454,9 @@ for (const dialect of await testDialects()) {
       await expectConsistent();
     });
 
-    // KNOWN BUG, pinned with it.fails: ActivePolicyCache reloads only when the active version number moves, so
-    // a directory change made by another process (the CLI's `policy import`, the console) is not seen by a
-    // running server until the next approval or a restart. Remove `.fails` once the cache notices it.
-    it.fails('denies a person whom another process has just deactivated', async () => {
+    // A directory change made by another process (the CLI's `policy import`, the console) moves the directory
+    // revision, and this process's cache recompiles before deciding.
+    it('denies a person whom another process has just deactivated', async () => {
       expect((await checkout({ person: 'p-novak', key: 'car-102', factors: ['pin'] })).ok).toBe(true);
       await giveBack({ key: 'car-102', cabinet: 'central-a', slot: 2 });
       const elsewhere = newServiceContext(database.store);

@@ -9,6 +9,7 @@ import type { Transaction } from 'kysely';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { PolicyFile } from '../domain/policy/policy-file.js';
 import type { DB } from '../store/schema.js';
+import { bumpDirectoryRevision } from './directory-revision.js';
 
 export interface DirectoryImportSummary {
   created: number;
@@ -239,6 +240,7 @@ export async function importDirectory(
       });
     }
   }
+  if (context.summary.created + context.summary.updated > 0) await bumpDirectoryRevision(trx);
   return context.summary;
 }
 

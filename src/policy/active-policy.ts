@@ -4,6 +4,7 @@
  * the compiled policy is cached and rebuilt only when the active version or the directory changes.
  */
 import { type Kysely, sql } from 'kysely';
+import { directoryRevision } from '../directory/directory-revision.js';
 import { loadDirectory } from '../directory/load-directory.js';
 import { KeywardenError } from '../domain/errors.js';
 import { type CompiledPolicy, compilePolicy } from '../domain/policy/compile-policy.js';
@@ -20,6 +21,8 @@ const ACTIVE = sql.lit('active' as const);
 
 export interface ActivePolicy {
   version: number;
+  /** The directory revision this was compiled from. */
+  directoryRevision: number;
   policy: PolicyFile;
   compiled: CompiledPolicy;
 }
@@ -62,13 +65,15 @@ export async function loadActivePolicy(db: Kysely<DB>): Promise<ActivePolicy> {
       'no policy version is active: import one and have a second person approve it',
     );
   }
+  // Read before the directory: a change made while loading moves the revision and forces the next reload.
+  const revision = await directoryRevision(db);
   const policy = mergeWithDirectory(JSON.parse(row.document) as PolicyFile, await loadDirectory(db));
-  return { version: row.version, policy, compiled: compilePolicy(policy) };
+  return { version: row.version, directoryRevision: revision, policy, compiled: compilePolicy(policy) };
 }
 
 /**
- * Keeps the compiled active policy between requests. `get` checks the active version number (one indexed
- * read) and reloads when it moved; call `invalidate` after a directory change in this process.
+ * Keeps the compiled active policy between requests. `get` reads the active version number and the
+ * directory revision (one statement) and reloads when either moved, whichever process moved it.
  */
 export class ActivePolicyCache {
   private current: ActivePolicy | null = null;
@@ -76,14 +81,24 @@ export class ActivePolicyCache {
   constructor(private readonly db: Kysely<DB>) {}
 
   async get(db: Kysely<DB> = this.db): Promise<ActivePolicy> {
-    const active = await db
+    const state = await db
       .selectFrom('policy_versions')
       .select('version')
+      .select((eb) =>
+        eb.selectFrom('revisions').select('value').where('name', '=', sql.lit('directory')).as('revision'),
+      )
       .where('status', '=', ACTIVE)
       .executeTakeFirst();
-    if (!this.current || !active || this.current.version !== active.version)
+    const current = this.current;
+    if (
+      !current ||
+      !state ||
+      current.version !== state.version ||
+      current.directoryRevision !== Number(state.revision ?? 0)
+    ) {
       this.current = await loadActivePolicy(db);
-    return this.current;
+    }
+    return this.current as ActivePolicy;
   }
 
   invalidate(): void {

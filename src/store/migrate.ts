@@ -6,12 +6,14 @@ import { type Kysely, type Migration, Migrator } from 'kysely';
 import * as initial from './migrations/2026-11-27T17-initial.js';
 import * as slotsByKey from './migrations/2026-11-27T18-slots-by-key.js';
 import * as authentication from './migrations/2026-11-27T19-authentication.js';
+import * as directoryRevision from './migrations/2026-11-27T20-directory-revision.js';
 import type { DB } from './schema.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '2026-11-27T17-initial': initial,
   '2026-11-27T18-slots-by-key': slotsByKey,
   '2026-11-27T19-authentication': authentication,
+  '2026-11-27T20-directory-revision': directoryRevision,
 };
 
 export interface MigrationReport {

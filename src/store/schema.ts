@@ -259,6 +259,12 @@ export interface OutboxTable {
   last_error: string | null;
 }
 
+/** Named counters: `directory` moves with every change to people, roles or keys. */
+export interface RevisionTable {
+  name: string;
+  value: number;
+}
+
 export interface DB {
   policy_versions: PolicyVersionTable;
   sites: SiteTable;
@@ -281,6 +287,7 @@ export interface DB {
   terminal_sessions: TerminalSessionTable;
   factor_lockouts: FactorLockoutTable;
   webauthn_challenges: WebauthnChallengeTable;
+  revisions: RevisionTable;
 }
 
 export type CheckoutRow = Selectable<CheckoutTable>;

@@ -367,10 +367,37 @@ export const terminalRoutes: FastifyPluginAsyncZod<{ store: Store; context: Term
       },
     },
     async (request, reply) => {
-      const outcome = await db.transaction().execute(async (trx) => {
-        const session = await useSession(trx, context, request.params.id, cabinetOf(request));
-        return checkoutAtTerminal(trx, context, session, request.body);
-      });
+      let person: string | null = null;
+      const outcome = await db
+        .transaction()
+        .execute(async (trx) => {
+          const session = await useSession(trx, context, request.params.id, cabinetOf(request));
+          person = session.person;
+          return checkoutAtTerminal(trx, context, session, request.body);
+        })
+        .catch(async (error: unknown) => {
+          // The checkout's transaction rolled back; the refusal is still a fact worth recording.
+          if (
+            error instanceof KeywardenError &&
+            person &&
+            ['key_unavailable', 'key_not_in_cabinet', 'locked_out', 'approval_not_usable'].includes(
+              error.code,
+            )
+          ) {
+            const refusedPerson = person;
+            await db.transaction().execute((trx) =>
+              context.audit.append(trx, {
+                type: 'checkout.refused',
+                actor: refusedPerson,
+                person: refusedPerson,
+                key: request.body.key,
+                cabinet: cabinetOf(request),
+                data: { code: error.code, message: error.message },
+              }),
+            );
+          }
+          throw error;
+        });
       if (!outcome.ok) {
         const { decision } = outcome;
         const details = {
@@ -384,17 +411,15 @@ export const terminalRoutes: FastifyPluginAsyncZod<{ store: Store; context: Term
         throw new KeywardenError(decision.code ?? 'decision_denied', decision.explanation, details);
       }
       const { checkout } = outcome;
-      return reply
-        .status(201)
-        .send({
-          checkout: {
-            id: checkout.id,
-            key: checkout.key,
-            slot: checkout.slot,
-            dueAt: checkout.dueAt,
-            afterHours: checkout.afterHours,
-          },
-        });
+      return reply.status(201).send({
+        checkout: {
+          id: checkout.id,
+          key: checkout.key,
+          slot: checkout.slot,
+          dueAt: checkout.dueAt,
+          afterHours: checkout.afterHours,
+        },
+      });
     },
   );
 
@@ -416,15 +441,13 @@ export const terminalRoutes: FastifyPluginAsyncZod<{ store: Store; context: Term
       },
     },
     async (request) => {
-      const checkout = await db
-        .transaction()
-        .execute((trx) =>
-          recordReturn(trx, context, {
-            key: request.body.key,
-            cabinet: cabinetOf(request),
-            slot: request.body.slot,
-          }),
-        );
+      const checkout = await db.transaction().execute((trx) =>
+        recordReturn(trx, context, {
+          key: request.body.key,
+          cabinet: cabinetOf(request),
+          slot: request.body.slot,
+        }),
+      );
       return { checkout };
     },
   );
