@@ -5,6 +5,10 @@
 import { AuditCheckpoints } from '../audit/audit-checkpoints.js';
 import { AuditLog } from '../audit/audit-log.js';
 import { type AuditSigningKey, loadOrCreateAuditSigningKey } from '../audit/audit-signing-key.js';
+import { type CredentialFactorChecks, createFactorChecks } from '../credentials/factor-verification.js';
+import { SecretBox } from '../credentials/secret-box.js';
+import { type RelyingParty, relyingPartyFromEnv } from '../credentials/webauthn-config.js';
+import { fingerprintFactorVerifier } from '../credentials/webauthn-factor.js';
 import { ActivePolicyCache } from '../policy/active-policy.js';
 import { openStore, resolveDatabaseUrl, type Store } from '../store/database.js';
 import { migrateToLatest } from '../store/migrate.js';
@@ -17,6 +21,12 @@ export interface AppContext {
   auditKey: AuditSigningKey;
   policies: ActivePolicyCache;
   now: () => Date;
+  /** Seals TOTP secrets with a key file kept outside the database. */
+  secrets: SecretBox;
+  /** The WebAuthn relying party (rpID and allowed origins) for fingerprints. */
+  rp: RelyingParty;
+  /** Factor checks for cabinet terminals: verify, lockout, identify by badge. */
+  factors: CredentialFactorChecks;
   close(): Promise<void>;
 }
 
@@ -26,6 +36,10 @@ export interface AppContextOptions {
   now?: () => Date;
   /** Path of the audit signing key file; KEYWARDEN_AUDIT_KEY, else ./data/audit-signing-key.pem. */
   auditKey?: string;
+  /** Path of the secrets key file; KEYWARDEN_SECRETS_KEY, else ./data/secrets.key. */
+  secretsKey?: string;
+  /** The port the server listens on, for the default WebAuthn origin (http://localhost:PORT). */
+  port?: number;
 }
 
 /** Opens the database, brings it to the latest schema and assembles the services' context. */
@@ -47,6 +61,21 @@ export async function openAppContext(options: AppContextOptions = {}): Promise<A
   }
   const checkpoints = new AuditCheckpoints({ key: auditKey, now });
   const audit = new AuditLog({ now, checkpoints });
+  let rp: RelyingParty;
+  try {
+    rp = relyingPartyFromEnv({ port: options.port });
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  const secrets = new SecretBox({ path: options.secretsKey });
+  const factors = createFactorChecks({
+    audit,
+    now,
+    secrets,
+    fingerprintVerifier: (where) =>
+      fingerprintFactorVerifier({ audit, rp }, { sessionId: where.session ?? undefined }),
+  });
   return {
     store,
     audit,
@@ -54,6 +83,9 @@ export async function openAppContext(options: AppContextOptions = {}): Promise<A
     auditKey,
     policies: new ActivePolicyCache(store.db),
     now,
+    secrets,
+    rp,
+    factors,
     close: () => store.close(),
   };
 }

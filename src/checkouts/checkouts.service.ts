@@ -121,6 +121,16 @@ export async function recordCheckout(
     .where('id', '=', request.key)
     .executeTakeFirst();
   if (!key) throw new KeywardenError('unknown_key', `unknown key "${request.key}"`);
+  // A key that is not in its cabinet is unavailable, whatever the policy would say about taking it.
+  if (key.status !== 'in') {
+    throw new KeywardenError(
+      'key_unavailable',
+      `key "${key.id}" is not in its cabinet (it is ${key.status})`,
+      {
+        status: key.status,
+      },
+    );
+  }
   const open = await trx
     .selectFrom('checkouts')
     .select((eb) => eb.fn.countAll<number>().as('n'))

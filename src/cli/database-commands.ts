@@ -55,7 +55,7 @@ Examples:
       const port = Number(options.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535)
         throw new UsageError('--port must be a port number');
-      const context = await openAppContext({ db: options.db });
+      const context = await openAppContext({ db: options.db, port });
       if (options.demo) {
         const { loadDemoIfEmpty } = await import('../demo/run-demo.js');
         const loaded = await loadDemoIfEmpty(context, { days: 14, seed: 1 });

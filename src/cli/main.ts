@@ -7,7 +7,9 @@ import { KeywardenError } from '../domain/errors.js';
 import { PolicyFileError } from '../policy/load-policy-file.js';
 import { registerAuditCommands } from './audit-command.js';
 import { registerDatabaseCommands } from './database-commands.js';
+import { registerCabinetCommands } from './cabinets-command.js';
 import { registerDemoCommand } from './demo-command.js';
+import { registerPeopleCommands } from './people-command.js';
 import { registerPolicyCommands } from './policy-command.js';
 import { registerPolicyVersionCommands } from './policy-version-commands.js';
 import { UsageError } from './usage-error.js';
@@ -33,6 +35,8 @@ Examples:
   registerDatabaseCommands(program);
   registerDemoCommand(program);
   registerAuditCommands(program);
+  registerPeopleCommands(program);
+  registerCabinetCommands(program);
   return program;
 }
 

@@ -27,7 +27,12 @@ export type ErrorCode =
   | 'reason_not_allowed'
   | 'max_keys_out'
   | 'approval_not_found'
-  | 'approval_not_usable';
+  | 'approval_not_usable'
+  | 'pin_refused'
+  | 'badge_invalid'
+  | 'badge_in_use'
+  | 'totp_already_enrolled'
+  | 'credential_not_found';
 
 export class KeywardenError extends Error {
   constructor(

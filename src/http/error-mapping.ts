@@ -32,6 +32,11 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   max_keys_out: 403,
   approval_not_found: 404,
   approval_not_usable: 409,
+  pin_refused: 422,
+  badge_invalid: 422,
+  badge_in_use: 409,
+  totp_already_enrolled: 409,
+  credential_not_found: 404,
 };
 
 export interface ErrorBody {

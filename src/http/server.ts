@@ -13,9 +13,12 @@ import {
 } from 'fastify-type-provider-zod';
 import { auditEntriesRoutes } from '../audit/audit-entries.routes.js';
 import { checkoutsRoutes } from '../checkouts/checkouts.routes.js';
+import type { RelyingParty } from '../credentials/webauthn-config.js';
 import { keysRoutes } from '../keys/keys.routes.js';
 import { policyVersionsRoutes } from '../policy/policy-versions.routes.js';
 import type { Store } from '../store/database.js';
+import { terminalRoutes } from '../terminal/terminal.routes.js';
+import type { TerminalContext } from '../terminal/terminal-sessions.service.js';
 import { installErrorHandling } from './error-mapping.js';
 import { healthRoutes } from './health.routes.js';
 import { registerStatusPage } from './status-page.js';
@@ -25,6 +28,8 @@ export interface ServerOptions {
   now?: () => Date;
   /** pino options, or false for none (tests). */
   logger?: boolean | Record<string, unknown>;
+  /** The terminal API's services; without them the server is read-only. */
+  terminal?: TerminalContext & { rp: RelyingParty };
 }
 
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
@@ -53,7 +58,17 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         { name: 'checkouts' },
         { name: 'audit' },
         { name: 'policy' },
+        { name: 'terminal', description: 'The API every cabinet terminal uses (docs/terminal-api.md)' },
       ],
+      components: {
+        securitySchemes: {
+          cabinetToken: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'a cabinet token from `keywarden cabinets token CABINET`',
+          },
+        },
+      },
     },
     transform: jsonSchemaTransform,
   });
@@ -65,6 +80,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await app.register(checkoutsRoutes, deps);
   await app.register(auditEntriesRoutes, deps);
   await app.register(policyVersionsRoutes, deps);
+  if (options.terminal)
+    await app.register(terminalRoutes, { store: options.store, context: options.terminal });
   registerStatusPage(app, options.store, now);
   return app;
 }

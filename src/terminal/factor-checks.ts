@@ -9,6 +9,7 @@ import type { DB } from '../store/schema.js';
 
 export type PresentedFactor =
   | { kind: 'pin' | 'badge' | 'totp'; value: string }
+  /** `assertion: null` reports that the browser got no assertion (a failed finger): a failed factor. */
   | { kind: 'fingerprint'; assertion: unknown };
 
 export interface FactorResult {
@@ -23,9 +24,12 @@ export interface FactorChecks {
     trx: Transaction<DB>,
     person: string,
     factor: PresentedFactor,
-    where: { cabinet: string },
+    /** `session` binds a fingerprint check to the challenge issued for that session. */
+    where: { cabinet: string; session?: string | null },
   ): Promise<FactorResult>;
   spendVerificationTime(kind: FactorKind): Promise<void>;
   /** ISO time until which the person is locked out of every cabinet, or null. */
   lockedUntil(db: Kysely<DB>, person: string): Promise<string | null>;
+  /** A sign-in succeeded (every factor verified): resets the failure count and the lockout doubling. */
+  signedIn(trx: Transaction<DB>, person: string, where: { cabinet: string }): Promise<void>;
 }

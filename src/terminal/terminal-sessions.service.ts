@@ -94,6 +94,7 @@ async function signIn(
     } else failure ??= result.reason ?? 'wrong_value';
   }
   if (failure) return { ok: false, reason: failure, person: person.id };
+  await context.factors.signedIn(trx, person.id, { cabinet });
   return { ok: true, person: person.id, factors: verified };
 }
 
@@ -227,7 +228,10 @@ export async function addSessionFactor(
   session: TerminalSession,
   factor: PresentedFactor,
 ): Promise<AddFactorOutcome> {
-  const result = await context.factors.verify(trx, session.person, factor, { cabinet: session.cabinet });
+  const result = await context.factors.verify(trx, session.person, factor, {
+    cabinet: session.cabinet,
+    session: session.id,
+  });
   if (!result.ok) return { ok: false, session };
   const factors = session.factors.includes(factor.kind) ? session.factors : [...session.factors, factor.kind];
   await trx

@@ -9,6 +9,8 @@ import { getApproval, requestApproval } from '../approvals/approvals.service.js'
 import { cabinetOfToken } from '../cabinets/cabinet-tokens.service.js';
 import { checkoutSchema } from '../checkouts/checkouts.routes.js';
 import { recordReturn } from '../checkouts/checkouts.service.js';
+import { authenticationResponseSchema, startFingerprintCheck } from '../credentials/webauthn.service.js';
+import type { RelyingParty } from '../credentials/webauthn-config.js';
 import { KeywardenError } from '../domain/errors.js';
 import { decide } from '../domain/policy/decide.js';
 import { FACTOR_KINDS } from '../domain/policy/policy-file.js';
@@ -110,10 +112,10 @@ declare module 'fastify' {
   }
 }
 
-export const terminalRoutes: FastifyPluginAsyncZod<{ store: Store; context: TerminalContext }> = async (
-  app,
-  { store, context },
-) => {
+export const terminalRoutes: FastifyPluginAsyncZod<{
+  store: Store;
+  context: TerminalContext & { rp: RelyingParty };
+}> = async (app, { store, context }) => {
   const db = store.db;
 
   app.addHook('preHandler', async (request: FastifyRequest) => {
@@ -199,6 +201,31 @@ export const terminalRoutes: FastifyPluginAsyncZod<{ store: Store; context: Term
       if (!outcome.ok)
         throw new KeywardenError('authentication_failed', 'That factor was not accepted. Try again.');
       return { session: publicSession(outcome.session) };
+    },
+  );
+
+  app.get(
+    '/api/v1/sessions/:id/fingerprint-options',
+    {
+      schema: {
+        tags: ['terminal'],
+        summary:
+          "WebAuthn options (a fresh challenge, user verification required) for the person's fingerprint",
+        ...bearer,
+        params: sessionParams,
+        response: {
+          200: z.object({ options: z.record(z.string(), z.unknown()) }),
+          404: errorSchema,
+          ...authErrors,
+        },
+      },
+    },
+    async (request) => {
+      const options = await db.transaction().execute(async (trx) => {
+        const session = await useSession(trx, context, request.params.id, cabinetOf(request));
+        return startFingerprintCheck(trx, context, session.person, { sessionId: session.id });
+      });
+      return { options: options as unknown as Record<string, unknown> };
     },
   );
 
