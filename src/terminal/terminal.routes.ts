@@ -36,7 +36,9 @@ const factorSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('totp'), value: secretValue }),
   z.object({
     kind: z.literal('fingerprint'),
-    assertion: z.record(z.string(), z.unknown()).describe('the WebAuthn authentication response'),
+    assertion: authenticationResponseSchema
+      .nullable()
+      .describe('the WebAuthn authentication response, or null when the browser got none (a failed finger)'),
   }),
 ]);
 const signInSchema = z
