@@ -70,9 +70,12 @@ Examples:
         logger: { level: process.env.KEYWARDEN_LOG_LEVEL ?? 'info' },
         terminal: context,
       });
-      for (const warning of [...context.auditKey.warnings, ...context.secrets.warnings]) app.log.warn(warning);
+      for (const warning of [...context.auditKey.warnings, ...context.secrets.warnings])
+        app.log.warn(warning);
       if (context.auditKey.created) {
-        app.log.info(`created the audit signing key ${context.auditKey.path}: back it up, apart from the database`);
+        app.log.info(
+          `created the audit signing key ${context.auditKey.path}: back it up, apart from the database`,
+        );
       }
       const timer = startCheckpointTimer(context.store.db, context.checkpoints, {
         onError: (error) => app.log.error({ err: error }, 'audit checkpoint failed; retrying in a minute'),
