@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { KeywardenError } from '../domain/errors.js';
 import { PolicyFileError } from '../policy/load-policy-file.js';
+import { registerApprovalCommands } from './approvals-command.js';
 import { registerAuditCommands } from './audit-command.js';
 import { registerCabinetCommands } from './cabinets-command.js';
 import { registerDatabaseCommands } from './database-commands.js';
@@ -37,6 +38,7 @@ Examples:
   registerAuditCommands(program);
   registerPeopleCommands(program);
   registerCabinetCommands(program);
+  registerApprovalCommands(program);
   return program;
 }
 
