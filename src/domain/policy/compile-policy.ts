@@ -34,6 +34,10 @@ export interface CompiledSite {
 export interface CompiledPerson {
   id: string;
   name: string;
+  /** "Dana Ruiz (p-ruiz)", built once: explanations use it on every decision. */
+  display: string;
+  /** "officer, sergeant", built once for the same reason. */
+  rolesText: string;
   active: boolean;
   roles: ReadonlySet<string>;
   supervisor: string | null;
@@ -44,6 +48,8 @@ export interface CompiledPerson {
 export interface CompiledKey {
   id: string;
   label: string;
+  /** "Patrol car 101 (car-101, Patrol vehicles)", built once for explanations. */
+  display: string;
   group: string;
   groupName: string;
   cabinet: string;
@@ -97,6 +103,8 @@ export function compilePolicy(policy: PolicyFile): CompiledPolicy {
     people.set(person.id, {
       id: person.id,
       name: person.name,
+      display: `${person.name} (${person.id})`,
+      rolesText: person.roles.join(', '),
       active: person.active !== false,
       roles,
       supervisor: person.supervisor ?? null,
@@ -117,6 +125,7 @@ export function compilePolicy(policy: PolicyFile): CompiledPolicy {
     keys.set(key.id, {
       id: key.id,
       label: key.label,
+      display: `${key.label} (${key.id}, ${group.name})`,
       group: key.group,
       groupName: group.name,
       cabinet: key.cabinet,

@@ -44,11 +44,11 @@ function describeWhen(key: CompiledKey, time: SiteTime): string {
 }
 
 function who(person: CompiledPerson): string {
-  return `${person.name} (${person.id})`;
+  return person.display;
 }
 
 function what(key: CompiledKey): string {
-  return `${key.label} (${key.id}, ${key.groupName})`;
+  return key.display;
 }
 
 function listOr(items: readonly string[]): string {
@@ -61,8 +61,7 @@ export function explainPersonInactive(person: CompiledPerson): string {
 }
 
 export function explainNoRule(person: CompiledPerson, key: CompiledKey): string {
-  const roles = [...person.roles];
-  return `No rule gives ${who(person)}${roles.length ? `, ${roles.join(', ')},` : ''} the key ${what(key)}.`;
+  return `No rule gives ${who(person)}${person.rolesText ? `, ${person.rolesText},` : ''} the key ${what(key)}.`;
 }
 
 function describeRuleTime(rule: CompiledRule): string {
