@@ -8,6 +8,8 @@ import { addBadge, enrolTotp, setPin } from '../credentials/credentials.service.
 import { createFactorChecks } from '../credentials/factor-verification.js';
 import { SecretBox } from '../credentials/secret-box.js';
 import { relyingParty } from '../credentials/webauthn-config.js';
+import { fingerprintFactorVerifier } from '../credentials/webauthn-factor.js';
+import { SoftAuthenticator } from '../credentials/webauthn-soft-authenticator.testing.js';
 import { decodeBase32, totpCode } from '../domain/credentials/totp.js';
 import { buildServer } from '../http/server.js';
 import { createTestDatabase, type TestDatabase, testDialects } from '../store/test-databases.js';
@@ -64,7 +66,11 @@ for (const dialect of await testDialects()) {
         otherToken = (await issueCabinetToken(trx, context, { cabinet: 'north-a', by: 'p-okafor' })).token;
       });
       const rp = relyingParty({ id: 'localhost', origins: ['http://localhost:8080'] });
-      const factors = createFactorChecks({ ...credentials });
+      const factors = createFactorChecks({
+        ...credentials,
+        fingerprintVerifier: (where) =>
+          fingerprintFactorVerifier({ audit: context.audit, rp }, { sessionId: where.session ?? undefined }),
+      });
       app = await buildServer({
         store: database.store,
         now: context.now,
@@ -305,6 +311,53 @@ for (const dialect of await testDialects()) {
       } finally {
         context.clock.set(WEDNESDAY_MORNING);
       }
+    });
+
+    it('enrols a fingerprint at the terminal after a two-factor sign-in, then accepts it and refuses a failed finger', async () => {
+      const reader = new SoftAuthenticator('http://localhost:8080');
+      const weak = (
+        await signIn({ person: 'p-ruiz', factors: [{ kind: 'pin', value: pins['p-ruiz'] }] })
+      ).json().session;
+      const refused = await get(`/api/v1/sessions/${weak.id}/fingerprint-enrolment-options`);
+      expect(refused.json().error.code).toBe('requirements_missing');
+
+      const strong = (
+        await signIn({ badge: '0004-51A2', factors: [{ kind: 'pin', value: pins['p-ruiz'] }] })
+      ).json().session;
+      const { options } = (await get(`/api/v1/sessions/${strong.id}/fingerprint-enrolment-options`)).json();
+      expect(options.authenticatorSelection.userVerification).toBe('required');
+      const enrolled = await post(`/api/v1/sessions/${strong.id}/fingerprints`, {
+        registration: reader.register(options),
+      });
+      expect(enrolled.statusCode).toBe(201);
+
+      const session = (
+        await signIn({ person: 'p-ruiz', factors: [{ kind: 'pin', value: pins['p-ruiz'] }] })
+      ).json().session;
+      const check = (await get(`/api/v1/sessions/${session.id}/fingerprint-options`)).json().options;
+      reader.userVerified = false;
+      const failedFinger = await post(`/api/v1/sessions/${session.id}/factors`, {
+        kind: 'fingerprint',
+        assertion: reader.authenticate(check),
+      });
+      expect(failedFinger.statusCode).toBe(401);
+      const noAssertion = await post(`/api/v1/sessions/${session.id}/factors`, {
+        kind: 'fingerprint',
+        assertion: null,
+      });
+      expect(noAssertion.statusCode).toBe(401);
+      reader.userVerified = true;
+      const again = (await get(`/api/v1/sessions/${session.id}/fingerprint-options`)).json().options;
+      const finger = await post(`/api/v1/sessions/${session.id}/factors`, {
+        kind: 'fingerprint',
+        assertion: reader.authenticate(again),
+      });
+      expect(finger.statusCode).toBe(200);
+      expect(finger.json().session.factors.sort()).toEqual(['fingerprint', 'pin']);
+      const failures = (await auditTypes('auth.factor-failed')).filter(
+        (e) => JSON.parse(e.data).kind === 'fingerprint',
+      );
+      expect(failures).toHaveLength(2);
     });
 
     it('ends a session after 60 seconds idle', async () => {

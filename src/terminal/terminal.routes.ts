@@ -9,7 +9,13 @@ import { getApproval, requestApproval } from '../approvals/approvals.service.js'
 import { cabinetOfToken } from '../cabinets/cabinet-tokens.service.js';
 import { checkoutSchema } from '../checkouts/checkouts.routes.js';
 import { recordReturn } from '../checkouts/checkouts.service.js';
-import { authenticationResponseSchema, startFingerprintCheck } from '../credentials/webauthn.service.js';
+import {
+  authenticationResponseSchema,
+  finishFingerprintEnrolment,
+  registrationResponseSchema,
+  startFingerprintCheck,
+  startFingerprintEnrolment,
+} from '../credentials/webauthn.service.js';
 import type { RelyingParty } from '../credentials/webauthn-config.js';
 import { KeywardenError } from '../domain/errors.js';
 import { decide } from '../domain/policy/decide.js';
@@ -105,6 +111,19 @@ function publicSession(session: TerminalSession) {
 }
 
 const bearer = { security: [{ cabinetToken: [] }] };
+
+/** Enrolling a new factor needs a session proven by two factors: one stolen PIN must not add a finger. */
+function assertStrongSession(session: TerminalSession): void {
+  if (session.factors.length < 2) {
+    throw new KeywardenError(
+      'requirements_missing',
+      'To enrol a fingerprint, sign in with two factors first (badge and PIN).',
+      {
+        missing: { factors: 2 - session.factors.length },
+      },
+    );
+  }
+}
 const authErrors = { 401: errorSchema, 403: errorSchema };
 
 declare module 'fastify' {
@@ -228,6 +247,59 @@ export const terminalRoutes: FastifyPluginAsyncZod<{
         return startFingerprintCheck(trx, context, session.person, { sessionId: session.id });
       });
       return { options: options as unknown as Record<string, unknown> };
+    },
+  );
+
+  app.get(
+    '/api/v1/sessions/:id/fingerprint-enrolment-options',
+    {
+      schema: {
+        tags: ['terminal'],
+        summary:
+          "WebAuthn options to enrol the signed-in person's fingerprint on this terminal's reader (needs two factors)",
+        ...bearer,
+        params: sessionParams,
+        response: { 200: z.object({ options: z.record(z.string(), z.unknown()) }), ...authErrors },
+      },
+    },
+    async (request) => {
+      const options = await db.transaction().execute(async (trx) => {
+        const session = await useSession(trx, context, request.params.id, cabinetOf(request));
+        assertStrongSession(session);
+        return startFingerprintEnrolment(trx, context, session.person, { sessionId: session.id });
+      });
+      return { options: options as unknown as Record<string, unknown> };
+    },
+  );
+
+  app.post(
+    '/api/v1/sessions/:id/fingerprints',
+    {
+      schema: {
+        tags: ['terminal'],
+        summary: 'Enrol the fingerprint the reader just registered (the WebAuthn registration response)',
+        ...bearer,
+        params: sessionParams,
+        body: z.object({ registration: registrationResponseSchema, label: z.string().max(100).optional() }),
+        response: {
+          201: z.object({ fingerprint: z.object({ credentialId: z.string() }) }),
+          400: errorSchema,
+          ...authErrors,
+        },
+      },
+    },
+    async (request, reply) => {
+      const enrolled = await db.transaction().execute(async (trx) => {
+        const session = await useSession(trx, context, request.params.id, cabinetOf(request));
+        assertStrongSession(session);
+        return finishFingerprintEnrolment(trx, context, session.person, request.body.registration, {
+          sessionId: session.id,
+          label: request.body.label ?? `cabinet ${session.cabinet}`,
+          actor: session.person,
+          cabinet: session.cabinet,
+        });
+      });
+      return reply.status(201).send({ fingerprint: { credentialId: enrolled.credentialId } });
     },
   );
 
