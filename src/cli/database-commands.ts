@@ -69,6 +69,8 @@ Examples:
         now: context.now,
         logger: { level: process.env.KEYWARDEN_LOG_LEVEL ?? 'info' },
         terminal: context,
+        // The demo shows who holds which key on the status page; a real installation shows counts only.
+        statusPage: options.demo ? 'detailed' : 'summary',
       });
       for (const warning of [...context.auditKey.warnings, ...context.secrets.warnings])
         app.log.warn(warning);

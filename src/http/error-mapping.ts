@@ -37,6 +37,10 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   badge_in_use: 409,
   totp_already_enrolled: 409,
   credential_not_found: 404,
+  console_unauthorized: 401,
+  forbidden: 403,
+  password_refused: 422,
+  admin_exists: 409,
 };
 
 export interface ErrorBody {

@@ -24,7 +24,7 @@ for (const dialect of await testDialects()) {
             recordCheckout(trx, context, { person, key, factors: ['pin', 'badge'], reason: 'vehicle-swap' }),
           );
       }
-      app = await buildServer({ store: database.store, now: context.now });
+      app = await buildServer({ store: database.store, now: context.now, statusPage: 'detailed' });
     });
 
     afterAll(async () => {
@@ -154,6 +154,18 @@ for (const dialect of await testDialects()) {
       expect(response.statusCode).toBe(200);
       expect(response.body).toContain('Keys out now (2)');
       expect(response.body).toContain('Dana Ruiz');
+    });
+
+    it('shows counts but no names on the status page unless asked for details', async () => {
+      const summary = await buildServer({
+        store: database.store,
+        now: () => new Date('2026-11-27T09:00:00Z'),
+      });
+      const response = await summary.inject({ method: 'GET', url: '/' });
+      await summary.close();
+      expect(response.body).toContain('Keys out now: 2 of 8');
+      expect(response.body).not.toContain('Dana Ruiz');
+      expect(response.body).not.toContain('p-ruiz');
     });
   });
 }

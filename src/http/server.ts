@@ -21,13 +21,15 @@ import { terminalRoutes } from '../terminal/terminal.routes.js';
 import type { TerminalContext } from '../terminal/terminal-sessions.service.js';
 import { installErrorHandling } from './error-mapping.js';
 import { healthRoutes } from './health.routes.js';
-import { registerStatusPage } from './status-page.js';
+import { registerStatusPage, type StatusPageMode } from './status-page.js';
 
 export interface ServerOptions {
   store: Store;
   now?: () => Date;
   /** pino options, or false for none (tests). */
   logger?: boolean | Record<string, unknown>;
+  /** What the status page at / shows: counts only (default), or names too (the demo). */
+  statusPage?: StatusPageMode;
   /** The terminal API's services; without them the server is read-only. */
   terminal?: TerminalContext & { rp: RelyingParty };
 }
@@ -82,6 +84,6 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await app.register(policyVersionsRoutes, deps);
   if (options.terminal)
     await app.register(terminalRoutes, { store: options.store, context: options.terminal });
-  registerStatusPage(app, options.store, now);
+  registerStatusPage(app, options.store, now, options.statusPage);
   return app;
 }

@@ -24,7 +24,18 @@ function localTime(iso: string | null, zone: string | undefined): string {
   return `${time.toFormat('ccc yyyy-LL-dd HH:mm')} <span class="muted">${escapeHtml(time.offsetNameShort ?? time.zoneName ?? '')}</span>`;
 }
 
-export function registerStatusPage(app: FastifyInstance, store: Store, now: () => Date): void {
+/**
+ * `detailed` shows who holds which key and the latest audit entries: for the demo and for a machine only its
+ * managers can reach. `summary` (the default) shows counts only: names stay behind the API's sign-in.
+ */
+export type StatusPageMode = 'detailed' | 'summary';
+
+export function registerStatusPage(
+  app: FastifyInstance,
+  store: Store,
+  now: () => Date,
+  mode: StatusPageMode = 'summary',
+): void {
   app.get('/', { schema: { hide: true } }, async (_request, reply) => {
     const db = store.db;
     const [active, keys, open, entries, head] = await Promise.all([
@@ -86,17 +97,22 @@ export function registerStatusPage(app: FastifyInstance, store: Store, now: () =
           `<tr><td>${e.seq}</td><td>${escapeHtml(e.at.replace('T', ' ').slice(0, 19))} UTC</td><td><span class="tag ${e.type.includes('denied') ? 'denied' : ''}">${escapeHtml(e.type)}</span></td><td>${escapeHtml(e.person_id ?? e.actor_id ?? '')}</td><td>${escapeHtml(e.key_id ?? '')}</td></tr>`,
       )
       .join('');
+    const detailed = mode === 'detailed';
     const policyLine = active
-      ? `Active policy: <strong>${escapeHtml(active.name)}</strong>, version ${active.version}, approved by ${escapeHtml(active.approved_by ?? '')} — <a href="/api/v1/policy-versions/${active.version}/procedure">read the written procedure</a>`
+      ? `Active policy: <strong>${escapeHtml(active.name)}</strong>, version ${active.version}${detailed ? `, approved by ${escapeHtml(active.approved_by ?? '')} — <a href="/api/v1/policy-versions/${active.version}/procedure">read the written procedure</a>` : ''}`
       : 'No policy is active yet: <code>keywarden policy import FILE --by PERSON</code>, then a second person runs <code>keywarden policy approve VERSION --by PERSON</code>.';
     reply.type('text/html; charset=utf-8');
     return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>Keywarden</title><style>${STYLE}</style></head><body>
-<header><h1>Keywarden</h1><span>${policyLine.replace(/<a /, '<a ')}</span><a href="/docs">API documentation</a></header>
+<header><h1>Keywarden</h1><span>${policyLine}</span><a href="/docs">API documentation</a></header>
 <main>
-<section class="wide"><h2>Keys out now (${open.length})</h2>${open.length ? `<table><tr><th>Person</th><th>Key</th><th>Taken (site time)</th><th>Due</th><th>Reason</th></tr>${openRows}</table>` : '<p class="muted">Every key is in its cabinet.</p>'}</section>
+${
+  detailed
+    ? `<section class="wide"><h2>Keys out now (${open.length})</h2>${open.length ? `<table><tr><th>Person</th><th>Key</th><th>Taken (site time)</th><th>Due</th><th>Reason</th></tr>${openRows}</table>` : '<p class="muted">Every key is in its cabinet.</p>'}</section>
 <section><h2>Keys (${keys.length})</h2><table><tr><th>Id</th><th>Key</th><th>Home</th><th>Status</th></tr>${keyRows}</table></section>
-<section><h2>Latest audit entries</h2><p class="muted">Chain head: entry ${head?.seq ?? 0}, <code>${escapeHtml((head?.hash ?? '').slice(0, 16))}…</code></p><table><tr><th>#</th><th>When</th><th>Event</th><th>Person</th><th>Key</th></tr>${entryRows}</table></section>
+<section><h2>Latest audit entries</h2><p class="muted">Chain head: entry ${head?.seq ?? 0}, <code>${escapeHtml((head?.hash ?? '').slice(0, 16))}…</code></p><table><tr><th>#</th><th>When</th><th>Event</th><th>Person</th><th>Key</th></tr>${entryRows}</table></section>`
+    : `<section class="wide"><h2>Keys out now: ${open.length} of ${keys.length}</h2><p class="muted">${open.filter((c) => c.due_at !== null && c.due_at < nowIso).length} overdue. Audit chain head: entry ${head?.seq ?? 0}. Who holds which key is shown to signed-in managers (the API under /api/v1; the console arrives later).</p></section>`
+}
 </main></body></html>`;
   });
 }
