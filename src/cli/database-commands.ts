@@ -39,7 +39,7 @@ export function registerDatabaseCommands(program: Command): void {
     .option('--port <port>', 'port to listen on', process.env.KEYWARDEN_PORT ?? '8080')
     .option(
       '--demo',
-      'when the database has no policy yet, load the Riverside PD demo with 14 days of activity first',
+      'load the Riverside PD demo with 14 days of activity when the database is empty, and show names on the status page',
     )
     .addHelpText(
       'after',
