@@ -69,6 +69,7 @@ Examples:
         now: context.now,
         logger: { level: process.env.KEYWARDEN_LOG_LEVEL ?? 'info' },
         terminal: context,
+        console: context,
         // The demo shows who holds which key on the status page; a real installation shows counts only.
         statusPage: options.demo ? 'detailed' : 'summary',
       });

@@ -8,6 +8,7 @@ import { PolicyFileError } from '../policy/load-policy-file.js';
 import { registerApprovalCommands } from './approvals-command.js';
 import { registerAuditCommands } from './audit-command.js';
 import { registerCabinetCommands } from './cabinets-command.js';
+import { registerConsoleCommands } from './console-command.js';
 import { registerDatabaseCommands } from './database-commands.js';
 import { registerDemoCommand } from './demo-command.js';
 import { registerPeopleCommands } from './people-command.js';
@@ -37,6 +38,7 @@ Examples:
   registerDemoCommand(program);
   registerAuditCommands(program);
   registerPeopleCommands(program);
+  registerConsoleCommands(program);
   registerCabinetCommands(program);
   registerApprovalCommands(program);
   return program;

@@ -7,6 +7,7 @@
  */
 import type { Transaction } from 'kysely';
 import type { AuditLog } from '../audit/audit-log.js';
+import { endSessionsOfInactivePeople } from '../console/console-sessions.service.js';
 import type { PolicyFile } from '../domain/policy/policy-file.js';
 import type { DB } from '../store/schema.js';
 import { bumpDirectoryRevision } from './directory-revision.js';
@@ -240,6 +241,12 @@ export async function importDirectory(
       });
     }
   }
+  // A person deactivated by this import loses every console session at once.
+  await endSessionsOfInactivePeople(
+    trx,
+    { audit: options.audit, now: () => new Date(at) },
+    { by: options.actor },
+  );
   if (context.summary.created + context.summary.updated > 0) await bumpDirectoryRevision(trx);
   return context.summary;
 }

@@ -32,7 +32,11 @@ export type ErrorCode =
   | 'badge_invalid'
   | 'badge_in_use'
   | 'totp_already_enrolled'
-  | 'credential_not_found';
+  | 'credential_not_found'
+  | 'console_unauthorized'
+  | 'forbidden'
+  | 'password_refused'
+  | 'admin_exists';
 
 export class KeywardenError extends Error {
   constructor(

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordCheckout } from '../checkouts/checkouts.service.js';
+import { startConsoleSession } from '../console/console-sessions.service.js';
 import { createTestDatabase, type TestDatabase, testDialects } from '../store/test-databases.js';
 import { newServiceContext } from '../testing/service-context.js';
 import { buildServer } from './server.js';
@@ -8,6 +9,8 @@ for (const dialect of await testDialects()) {
   describe(`HTTP server on ${dialect}`, () => {
     let database: TestDatabase;
     let app: Awaited<ReturnType<typeof buildServer>>;
+    let cookie = '';
+    let get: (url: string) => Promise<Awaited<ReturnType<typeof app.inject>>>;
 
     beforeAll(async () => {
       database = await createTestDatabase(dialect);
@@ -24,7 +27,16 @@ for (const dialect of await testDialects()) {
             recordCheckout(trx, context, { person, key, factors: ['pin', 'badge'], reason: 'vehicle-swap' }),
           );
       }
+      await database.store.db
+        .insertInto('console_roles')
+        .values({ person_id: 'p-okafor', role: 'admin' })
+        .execute();
+      const { token } = await startConsoleSession(database.store.db, 'p-okafor', context.now());
+      cookie = `kw_session=${token}`;
       app = await buildServer({ store: database.store, now: context.now, statusPage: 'detailed' });
+      // Every read below is a signed-in administrator's; the role matrix lives in src/console/console.test.ts.
+      const inject = app.inject.bind(app);
+      get = (url: string) => inject({ method: 'GET', url, headers: { cookie } });
     });
 
     afterAll(async () => {
@@ -33,7 +45,7 @@ for (const dialect of await testDialects()) {
     });
 
     it('answers health with the database kind, the active version and the audit head', async () => {
-      const response = await app.inject({ method: 'GET', url: '/api/v1/health' });
+      const response = await get('/api/v1/health');
       expect(response.statusCode).toBe(200);
       const body = response.json();
       expect(body).toMatchObject({ status: 'ok', database: dialect, activePolicyVersion: 1 });
@@ -41,7 +53,7 @@ for (const dialect of await testDialects()) {
     });
 
     it('pages through keys with a cursor and a Link header', async () => {
-      const first = await app.inject({ method: 'GET', url: '/api/v1/keys?limit=3' });
+      const first = await get('/api/v1/keys?limit=3');
       expect(first.statusCode).toBe(200);
       expect(first.json().keys.map((k: { id: string }) => k.id)).toEqual([
         'armory-main',
@@ -51,12 +63,12 @@ for (const dialect of await testDialects()) {
       const link = first.headers.link as string;
       expect(link).toMatch(/^<\/api\/v1\/keys\?limit=3&cursor=[\w-]+>; rel="next"$/);
       const nextUrl = link.slice(1, link.indexOf('>'));
-      const second = await app.inject({ method: 'GET', url: nextUrl });
+      const second = await get(nextUrl);
       expect(second.json().keys.map((k: { id: string }) => k.id)).toEqual(['car-102', 'car-103', 'car-201']);
       const all = [];
       let url: string | null = '/api/v1/keys?limit=3';
       while (url) {
-        const page = await app.inject({ method: 'GET', url });
+        const page = await get(url);
         all.push(...page.json().keys);
         const next = page.headers.link as string | undefined;
         url = next ? next.slice(1, next.indexOf('>')) : null;
@@ -65,14 +77,14 @@ for (const dialect of await testDialects()) {
     });
 
     it('filters keys by status and shows the effective sensitivity', async () => {
-      const response = await app.inject({ method: 'GET', url: '/api/v1/keys?status=out' });
+      const response = await get('/api/v1/keys?status=out');
       expect(
         response
           .json()
           .keys.map((k: { id: string }) => k.id)
           .sort(),
       ).toEqual(['car-101', 'car-102']);
-      const armory = await app.inject({ method: 'GET', url: '/api/v1/keys/armory-main' });
+      const armory = await get('/api/v1/keys/armory-main');
       expect(armory.json().key).toMatchObject({
         sensitivity: 'critical',
         status: 'in',
@@ -82,10 +94,7 @@ for (const dialect of await testDialects()) {
     });
 
     it('lists checkouts newest first with their deciding policy version', async () => {
-      const response = await app.inject({
-        method: 'GET',
-        url: '/api/v1/checkouts?status=open&afterHours=true',
-      });
+      const response = await get('/api/v1/checkouts?status=open&afterHours=true');
       const { checkouts } = response.json();
       expect(checkouts).toHaveLength(2);
       expect(checkouts[0]).toMatchObject({
@@ -94,14 +103,14 @@ for (const dialect of await testDialects()) {
         afterHours: true,
         reason: 'vehicle-swap',
       });
-      const one = await app.inject({ method: 'GET', url: `/api/v1/checkouts/${checkouts[0].id}` });
+      const one = await get(`/api/v1/checkouts/${checkouts[0].id}`);
       expect(one.json().checkout.id).toBe(checkouts[0].id);
-      const none = await app.inject({ method: 'GET', url: '/api/v1/checkouts?person=p-berg' });
+      const none = await get('/api/v1/checkouts?person=p-berg');
       expect(none.json().checkouts).toEqual([]);
     });
 
     it('lists audit entries with their hashes, filterable by type', async () => {
-      const response = await app.inject({ method: 'GET', url: '/api/v1/audit-entries?type=checkout' });
+      const response = await get('/api/v1/audit-entries?type=checkout');
       const { entries } = response.json();
       expect(entries).toHaveLength(2);
       expect(entries[0].seq).toBeGreaterThan(entries[1].seq);
@@ -110,32 +119,29 @@ for (const dialect of await testDialects()) {
     });
 
     it('answers unknown things and bad input with the one error shape', async () => {
-      const missing = await app.inject({ method: 'GET', url: '/api/v1/keys/nope' });
+      const missing = await get('/api/v1/keys/nope');
       expect(missing.statusCode).toBe(404);
       expect(missing.json()).toEqual({ error: { code: 'not_found', message: 'there is no key "nope"' } });
-      const bad = await app.inject({ method: 'GET', url: '/api/v1/checkouts?limit=100000' });
+      const bad = await get('/api/v1/checkouts?limit=100000');
       expect(bad.statusCode).toBe(400);
       expect(bad.json().error.code).toBe('invalid_request');
-      const cursor = await app.inject({ method: 'GET', url: '/api/v1/audit-entries?cursor=garbage' });
+      const cursor = await get('/api/v1/audit-entries?cursor=garbage');
       expect(cursor.statusCode).toBe(400);
       expect(cursor.json().error.code).toBe('invalid_request');
-      const route = await app.inject({ method: 'GET', url: '/api/v1/nothing-here' });
+      const route = await get('/api/v1/nothing-here');
       expect(route.statusCode).toBe(404);
       expect(route.json().error.code).toBe('not_found');
     });
 
     it('renders the active version as a printable procedure', async () => {
-      const response = await app.inject({
-        method: 'GET',
-        url: '/api/v1/policy-versions/1/procedure?year=2026',
-      });
+      const response = await get('/api/v1/policy-versions/1/procedure?year=2026');
       expect(response.statusCode).toBe(200);
       expect(response.headers['content-type']).toContain('text/html');
       expect(response.body).toContain('Thanksgiving Day');
     });
 
     it('documents every API route in OpenAPI', async () => {
-      const response = await app.inject({ method: 'GET', url: '/docs/json' });
+      const response = await get('/docs/json');
       const paths = Object.keys(response.json().paths);
       for (const path of [
         '/api/v1/health',
@@ -150,7 +156,7 @@ for (const dialect of await testDialects()) {
     });
 
     it('serves a status page showing the keys out now', async () => {
-      const response = await app.inject({ method: 'GET', url: '/' });
+      const response = await get('/');
       expect(response.statusCode).toBe(200);
       expect(response.body).toContain('Keys out now (2)');
       expect(response.body).toContain('Dana Ruiz');
@@ -161,7 +167,7 @@ for (const dialect of await testDialects()) {
         store: database.store,
         now: () => new Date('2026-11-27T09:00:00Z'),
       });
-      const response = await summary.inject({ method: 'GET', url: '/' });
+      const response = await summary.inject({ method: 'GET', url: '/', headers: { cookie } });
       await summary.close();
       expect(response.body).toContain('Keys out now: 2 of 8');
       expect(response.body).not.toContain('Dana Ruiz');

@@ -13,6 +13,9 @@ import {
 } from 'fastify-type-provider-zod';
 import { auditEntriesRoutes } from '../audit/audit-entries.routes.js';
 import { checkoutsRoutes } from '../checkouts/checkouts.routes.js';
+import { consoleRoutes } from '../console/console.routes.js';
+import type { ConsoleContext } from '../console/console-sessions.service.js';
+import { protectReadRoutes } from '../console/protect-read-routes.js';
 import type { RelyingParty } from '../credentials/webauthn-config.js';
 import { keysRoutes } from '../keys/keys.routes.js';
 import { policyVersionsRoutes } from '../policy/policy-versions.routes.js';
@@ -30,6 +33,8 @@ export interface ServerOptions {
   logger?: boolean | Record<string, unknown>;
   /** What the status page at / shows: counts only (default), or names too (the demo). */
   statusPage?: StatusPageMode;
+  /** The console's services (sign-in opens TOTP seeds with the secrets key); without them no one can sign in. */
+  console?: ConsoleContext;
   /** The terminal API's services; without them the server is read-only. */
   terminal?: TerminalContext & { rp: RelyingParty };
 }
@@ -44,6 +49,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandling(app);
+  // Every route is checked against one access table (src/console/protect-read-routes.ts): a route without a
+  // line in it is refused, and the role-matrix test fails.
+  protectReadRoutes(app, { store: options.store, now });
 
   await app.register(swagger, {
     openapi: {
@@ -61,6 +69,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         { name: 'audit' },
         { name: 'policy' },
         { name: 'terminal', description: 'The API every cabinet terminal uses (docs/terminal-api.md)' },
+        { name: 'console', description: 'Console sign-in and session (docs/console.md)' },
       ],
       components: {
         securitySchemes: {
@@ -84,6 +93,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await app.register(policyVersionsRoutes, deps);
   if (options.terminal)
     await app.register(terminalRoutes, { store: options.store, context: options.terminal });
+  if (options.console) await app.register(consoleRoutes, { store: options.store, context: options.console });
   registerStatusPage(app, options.store, now, options.statusPage);
   return app;
 }

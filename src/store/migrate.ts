@@ -7,6 +7,7 @@ import * as initial from './migrations/2026-11-27T17-initial.js';
 import * as slotsByKey from './migrations/2026-11-27T18-slots-by-key.js';
 import * as authentication from './migrations/2026-11-27T19-authentication.js';
 import * as directoryRevision from './migrations/2026-11-27T20-directory-revision.js';
+import * as consoleTables from './migrations/2026-11-27T21-console.js';
 import type { DB } from './schema.js';
 
 const MIGRATIONS: Record<string, Migration> = {
@@ -14,6 +15,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026-11-27T18-slots-by-key': slotsByKey,
   '2026-11-27T19-authentication': authentication,
   '2026-11-27T20-directory-revision': directoryRevision,
+  '2026-11-27T21-console': consoleTables,
 };
 
 export interface MigrationReport {

@@ -259,6 +259,26 @@ export interface OutboxTable {
   last_error: string | null;
 }
 
+/** Console roles: 'admin' | 'key-manager' | 'supervisor' | 'auditor' (src/domain/console/console-roles.ts). */
+export interface ConsoleRoleTable {
+  person_id: string;
+  role: string;
+}
+
+export interface ConsoleSessionTable {
+  /** SHA-256 (hex) of the cookie token: the token itself is never stored. */
+  id: string;
+  person_id: string;
+  /** SHA-256 (hex) of the CSRF token given at sign-in. */
+  csrf_token_hash: string;
+  created_at: Timestamp;
+  last_active_at: Timestamp;
+  /** The absolute end (12 hours after sign-in); the idle end is last_active_at + 30 minutes. */
+  expires_at: Timestamp;
+  ended_at: Timestamp | null;
+  end_reason: string | null;
+}
+
 /** Named counters: `directory` moves with every change to people, roles or keys. */
 export interface RevisionTable {
   name: string;
@@ -288,6 +308,8 @@ export interface DB {
   factor_lockouts: FactorLockoutTable;
   webauthn_challenges: WebauthnChallengeTable;
   revisions: RevisionTable;
+  console_roles: ConsoleRoleTable;
+  console_sessions: ConsoleSessionTable;
 }
 
 export type CheckoutRow = Selectable<CheckoutTable>;

@@ -1,0 +1,131 @@
+/**
+ * Console authentication for Fastify: the `kw_session` cookie (parsed here: one cookie needs no plugin),
+ * the CSRF header on every request that changes something, and `requirePermission(action)`, the check a
+ * console route declares. Answers 401 console_unauthorized without a live session, 403 forbidden when the
+ * role does not allow the action or the CSRF token is missing or wrong.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { allows, type ConsoleAction } from '../domain/console/console-roles.js';
+import { KeywardenError } from '../domain/errors.js';
+import type { Store } from '../store/database.js';
+import { type ConsoleUser, useConsoleSession } from './console-sessions.service.js';
+
+export const SESSION_COOKIE = 'kw_session';
+export const CSRF_HEADER = 'x-csrf-token';
+const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+export interface SignedInUser extends ConsoleUser {
+  sessionId: string;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The console user whose session cookie came with this request, once authenticated. */
+    consoleUser?: SignedInUser;
+  }
+}
+
+export interface ConsoleAuthDeps {
+  store: Store;
+  now: () => Date;
+}
+
+/** The value of one cookie in a Cookie header, or undefined. */
+export function readCookie(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const pair of header.split(';')) {
+    const index = pair.indexOf('=');
+    if (index < 0 || pair.slice(0, index).trim() !== name) continue;
+    const value = pair.slice(index + 1).trim();
+    try {
+      return decodeURIComponent(value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value);
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Whether the cookie may go without `Secure`: only for plain http to the machine itself (a developer's
+ * `keywarden serve` at http://localhost:8080), where a browser would otherwise drop it. Everything else,
+ * including http behind a TLS-terminating proxy, gets `Secure`.
+ */
+function mayOmitSecure(request: FastifyRequest): boolean {
+  const host = request.hostname.replace(/:\d+$/, '');
+  return request.protocol === 'http' && ['localhost', '127.0.0.1', '[::1]', '::1'].includes(host);
+}
+
+function cookieAttributes(request: FastifyRequest): string {
+  return `; Path=/; HttpOnly; SameSite=Strict${mayOmitSecure(request) ? '' : '; Secure'}`;
+}
+
+/** The Set-Cookie value for a new session; the browser keeps it no longer than the session's 12 hours. */
+export function sessionCookie(request: FastifyRequest, token: string, maxAgeSeconds: number): string {
+  return `${SESSION_COOKIE}=${token}${cookieAttributes(request)}; Max-Age=${Math.max(0, Math.floor(maxAgeSeconds))}`;
+}
+
+/** The Set-Cookie value that removes the session cookie. */
+export function clearedSessionCookie(request: FastifyRequest): string {
+  return `${SESSION_COOKIE}=${cookieAttributes(request)}; Max-Age=0`;
+}
+
+/**
+ * Authenticates the request by its session cookie (once per request) and, for POST, PUT, PATCH and DELETE,
+ * checks the CSRF header against the session's token.
+ */
+export async function authenticateConsole(
+  request: FastifyRequest,
+  deps: ConsoleAuthDeps,
+): Promise<SignedInUser> {
+  if (request.consoleUser) return request.consoleUser;
+  const token = readCookie(request.headers.cookie, SESSION_COOKIE);
+  if (!token) throw new KeywardenError('console_unauthorized', 'sign in to the console first');
+  const used = await useConsoleSession(deps.store.db, token, deps.now());
+  if (UNSAFE_METHODS.has(request.method)) {
+    const header = request.headers[CSRF_HEADER];
+    if (!used.csrfMatches(typeof header === 'string' ? header : undefined)) {
+      throw new KeywardenError(
+        'forbidden',
+        `this request changes something: send the CSRF token given at sign-in in the ${CSRF_HEADER} header`,
+      );
+    }
+  }
+  request.consoleUser = { ...used.user, sessionId: used.session.id };
+  return request.consoleUser;
+}
+
+/**
+ * Authenticates and checks that one of the user's roles allows `action`. Object checks (a supervisor's
+ * team) are the route's: see onlyOverTeam in console-roles.ts.
+ */
+export async function checkPermission(
+  request: FastifyRequest,
+  deps: ConsoleAuthDeps,
+  action: ConsoleAction,
+): Promise<SignedInUser> {
+  const user = await authenticateConsole(request, deps);
+  if (!allows(user.roles, action)) {
+    throw new KeywardenError(
+      'forbidden',
+      `your console roles (${user.roles.join(', ')}) do not allow ${action}`,
+      {
+        action,
+      },
+    );
+  }
+  return user;
+}
+
+/**
+ * A preHandler for a console route: `{ preHandler: requirePermission('keys.read', deps) }`.
+ * @example app.get('/api/v1/console/me', { preHandler: requirePermission('console.self', deps) }, handler)
+ */
+export function requirePermission(
+  action: ConsoleAction,
+  deps: ConsoleAuthDeps,
+): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
+  return async (request) => {
+    await checkPermission(request, deps, action);
+  };
+}
