@@ -44,8 +44,8 @@ export function registerDatabaseCommands(program: Command): void {
     .addHelpText(
       'after',
       `
-The server listens on 127.0.0.1 by default: until sign-in arrives with the authentication issue, its
-read-only API is for this machine only.
+The server listens on 127.0.0.1 by default. The API needs a console sign-in (keywarden console create-admin)
+or a cabinet token; put it behind HTTPS before opening it to a network.
 
 Examples:
   $ keywarden serve --demo                 # embedded SQLite with demo data; open http://127.0.0.1:8080
