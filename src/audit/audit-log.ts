@@ -8,7 +8,63 @@ import type { Transaction } from 'kysely';
 import { type AuditEntryContent, entryHash } from '../domain/audit/audit-chain.js';
 import { canonicalJson } from '../domain/audit/canonical-json.js';
 import { dialectOf } from '../store/dialect-of.js';
-import type { DB } from '../store/schema.js';
+import { type Params, prepareQuery } from '../store/prepared-query.js';
+import type { AuditEntryRow, DB } from '../store/schema.js';
+
+// Every checkout and return appends an entry, so the three statements are compiled once (prepared-query.ts).
+const readHead = prepareQuery((db) =>
+  db.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1),
+);
+// PostgreSQL: the head row stays locked until commit, so that appends from several processes queue here.
+const readHeadForUpdate = prepareQuery((db) =>
+  db.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1).forUpdate(),
+);
+const insertEntry = prepareQuery((db, p: Params<AuditEntryRow>) =>
+  db.insertInto('audit_entries').values({
+    seq: p.seq,
+    at: p.at,
+    type: p.type,
+    actor_id: p.actor_id,
+    person_id: p.person_id,
+    key_id: p.key_id,
+    cabinet_id: p.cabinet_id,
+    policy_version: p.policy_version,
+    data: p.data,
+    prev_hash: p.prev_hash,
+    hash: p.hash,
+  }),
+);
+/**
+ * PostgreSQL: the entry and the head's move in one statement (a data-modifying CTE), one round trip fewer per
+ * append. Both parts run in one statement of the same transaction, on the head row already locked above.
+ */
+const insertEntryAndMoveHead = prepareQuery((db, p: Params<AuditEntryRow>) =>
+  db
+    .with('moved', (db) =>
+      db
+        .updateTable('audit_head')
+        .set({ seq: p.seq, hash: p.hash, updated_at: p.at })
+        .where('id', '=', 1)
+        .returning('seq'),
+    )
+    .insertInto('audit_entries')
+    .values({
+      seq: p.seq,
+      at: p.at,
+      type: p.type,
+      actor_id: p.actor_id,
+      person_id: p.person_id,
+      key_id: p.key_id,
+      cabinet_id: p.cabinet_id,
+      policy_version: p.policy_version,
+      data: p.data,
+      prev_hash: p.prev_hash,
+      hash: p.hash,
+    }),
+);
+const moveHead = prepareQuery((db, p: Params<{ seq: number; hash: string; at: string }>) =>
+  db.updateTable('audit_head').set({ seq: p.seq, hash: p.hash, updated_at: p.at }).where('id', '=', 1),
+);
 
 export interface NewAuditEntry {
   type: string;
@@ -47,9 +103,9 @@ export class AuditLog {
 
   /** Appends one entry in `trx`; returns its sequence number and hash. Never include secrets in `data`. */
   async append(trx: Transaction<DB>, entry: NewAuditEntry): Promise<AppendedEntry> {
-    let headQuery = trx.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1);
-    if (dialectOf(trx) === 'postgres') headQuery = headQuery.forUpdate();
-    const head = await headQuery.executeTakeFirstOrThrow();
+    const postgres = dialectOf(trx) === 'postgres';
+    const head = await (postgres ? readHeadForUpdate : readHead).first(trx, {});
+    if (!head) throw new Error('the audit head row is missing');
 
     const content: AuditEntryContent = {
       seq: head.seq + 1,
@@ -63,27 +119,25 @@ export class AuditLog {
       data: entry.data ?? {},
     };
     const hash = entryHash(head.hash, content);
-    await trx
-      .insertInto('audit_entries')
-      .values({
-        seq: content.seq,
-        at: content.at,
-        type: content.type,
-        actor_id: content.actor,
-        person_id: content.person,
-        key_id: content.key,
-        cabinet_id: content.cabinet,
-        policy_version: content.policyVersion,
-        data: canonicalJson(content.data),
-        prev_hash: head.hash,
-        hash,
-      })
-      .execute();
-    await trx
-      .updateTable('audit_head')
-      .set({ seq: content.seq, hash, updated_at: content.at })
-      .where('id', '=', 1)
-      .execute();
+    const row: AuditEntryRow = {
+      seq: content.seq,
+      at: content.at,
+      type: content.type,
+      actor_id: content.actor,
+      person_id: content.person,
+      key_id: content.key,
+      cabinet_id: content.cabinet,
+      policy_version: content.policyVersion,
+      data: canonicalJson(content.data),
+      prev_hash: head.hash,
+      hash,
+    };
+    if (postgres) {
+      await insertEntryAndMoveHead.execute(trx, row);
+    } else {
+      await insertEntry.execute(trx, row);
+      await moveHead.execute(trx, { seq: content.seq, hash, at: content.at });
+    }
     const appended = { seq: content.seq, hash };
     await this.options.checkpoints?.afterAppend(trx, appended, content.at);
     return appended;

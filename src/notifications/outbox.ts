@@ -4,7 +4,24 @@
  */
 import type { Transaction } from 'kysely';
 import { newId } from '../store/ids.js';
+import { type Params, prepareQuery } from '../store/prepared-query.js';
 import type { DB } from '../store/schema.js';
+
+// On every checkout and return: compiled once (see prepared-query.ts).
+const insertEvent = prepareQuery(
+  (db, p: Params<{ id: string; key: string; type: string; payload: string; at: string }>) =>
+    db.insertInto('outbox').values({
+      id: p.id,
+      idempotency_key: p.key,
+      event_type: p.type,
+      payload: p.payload,
+      status: 'pending',
+      available_at: p.at,
+      created_at: p.at,
+      delivered_at: null,
+      last_error: null,
+    }),
+);
 
 export interface OutboxEvent {
   /** checkout | return | denied | overdue | approval-requested | door-open | cabinet-offline | policy-changed */
@@ -18,19 +35,12 @@ export interface OutboxEvent {
 /** Enqueues one event for the dispatcher; returns its id. */
 export async function enqueueOutboxEvent(trx: Transaction<DB>, event: OutboxEvent): Promise<string> {
   const id = newId(Date.parse(event.at));
-  await trx
-    .insertInto('outbox')
-    .values({
-      id,
-      idempotency_key: event.idempotencyKey ?? id,
-      event_type: event.eventType,
-      payload: JSON.stringify(event.payload),
-      status: 'pending',
-      available_at: event.at,
-      created_at: event.at,
-      delivered_at: null,
-      last_error: null,
-    })
-    .execute();
+  await insertEvent.execute(trx, {
+    id,
+    key: event.idempotencyKey ?? id,
+    type: event.eventType,
+    payload: JSON.stringify(event.payload),
+    at: event.at,
+  });
   return id;
 }

@@ -9,6 +9,7 @@ import { loadDirectory } from '../directory/load-directory.js';
 import { KeywardenError } from '../domain/errors.js';
 import { type CompiledPolicy, compilePolicy } from '../domain/policy/compile-policy.js';
 import type { PolicyFile } from '../domain/policy/policy-file.js';
+import { prepareQuery } from '../store/prepared-query.js';
 import type { DB } from '../store/schema.js';
 
 /**
@@ -71,6 +72,17 @@ export async function loadActivePolicy(db: Kysely<DB>): Promise<ActivePolicy> {
   return { version: row.version, directoryRevision: revision, policy, compiled: compilePolicy(policy) };
 }
 
+/** The active version and the directory revision; run on every checkout, so compiled once (prepared-query.ts). */
+const readActiveState = prepareQuery((db) =>
+  db
+    .selectFrom('policy_versions')
+    .select('version')
+    .select((eb) =>
+      eb.selectFrom('revisions').select('value').where('name', '=', sql.lit('directory')).as('revision'),
+    )
+    .where('status', '=', ACTIVE),
+);
+
 /**
  * Keeps the compiled active policy between requests. `get` reads the active version number and the
  * directory revision (one statement) and reloads when either moved, whichever process moved it.
@@ -81,14 +93,7 @@ export class ActivePolicyCache {
   constructor(private readonly db: Kysely<DB>) {}
 
   async get(db: Kysely<DB> = this.db): Promise<ActivePolicy> {
-    const state = await db
-      .selectFrom('policy_versions')
-      .select('version')
-      .select((eb) =>
-        eb.selectFrom('revisions').select('value').where('name', '=', sql.lit('directory')).as('revision'),
-      )
-      .where('status', '=', ACTIVE)
-      .executeTakeFirst();
+    const state = await readActiveState.first(db, {});
     const current = this.current;
     if (
       !current ||

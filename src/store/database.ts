@@ -68,6 +68,15 @@ function openSqlite(spec: string): Store {
   database.pragma('journal_mode = WAL');
   database.pragma(`synchronous = ${synchronous}`);
   database.pragma('foreign_keys = ON');
+  // Checkpoint the WAL every 8,000 pages (about 32 MiB) instead of SQLite's 1,000. A checkpoint copies only the
+  // latest version of each page into the database, and a checkout rewrites the same hot pages (the key, its
+  // slot, the audit head, the tails of the indexes) every time, so rarer checkpoints copy and fsync far less
+  // per checkout: commit time fell by about a fifth in both synchronous modes (bench/checkouts.bench.ts).
+  // Durability does not depend on it: a commit is durable once in the WAL (fsynced at each commit with FULL),
+  // and recovery replays the WAL. The cost is a larger WAL file and a longer recovery after a crash (reading
+  // up to 32 MiB); journal_size_limit trims the file back after a checkpoint if it ever grew beyond 64 MiB.
+  database.pragma('wal_autocheckpoint = 8000');
+  database.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
   // Another process holding the write lock makes us wait, not fail.
   database.pragma('busy_timeout = 10000');
   const db = new Kysely<DB>({ dialect: new KeywardenSqliteDialect(database) });

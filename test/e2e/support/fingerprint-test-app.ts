@@ -9,7 +9,9 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import Fastify from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AuditLog } from '../../../src/audit/audit-log.js';
 import {
@@ -24,7 +26,7 @@ import {
   type WebauthnContext,
 } from '../../../src/credentials/webauthn.service.js';
 import { type RelyingParty, relyingPartyFromEnv } from '../../../src/credentials/webauthn-config.js';
-import { buildServer } from '../../../src/http/server.js';
+import { installErrorHandling } from '../../../src/http/error-mapping.js';
 import type { Store } from '../../../src/store/database.js';
 
 /** The terminal session these routes pretend to be in: challenges are bound to it. */
@@ -56,7 +58,12 @@ export async function startFingerprintTestServer(options: {
   audit: AuditLog;
   now: () => Date;
 }): Promise<FingerprintTestServer> {
-  const app = await buildServer({ store: options.store, now: options.now, logger: false });
+  // A bare Fastify with the product's error handling: the product server refuses routes missing from its
+  // access table, and these test-only routes must never be in it.
+  const app = Fastify({ logger: false });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  installErrorHandling(app);
   const results: FingerprintTestServer['results'] = [];
   let rp: RelyingParty | null = null;
   const context = (): WebauthnContext => {
