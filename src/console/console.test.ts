@@ -58,6 +58,7 @@ const MATRIX: Record<string, Expectation> = {
   'GET /docs/yaml': PUBLIC,
   'GET /docs/static/*': PUBLIC,
   'GET /': PUBLIC,
+  'GET /procedure': PUBLIC,
   'GET /api/v1/keys': CONSOLE_USERS,
   'GET /api/v1/keys/:id': CONSOLE_USERS,
   'GET /api/v1/checkouts': CONSOLE_USERS,

@@ -33,6 +33,8 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = Object.freeze
   'GET /api/v1/health': PUBLIC,
   // The status page shows counts only, unless the server runs the demo (serve --demo shows names): public.
   'GET /': PUBLIC,
+  // The demo's written procedure (404 outside the demo).
+  'GET /procedure': PUBLIC,
 
   'GET /api/v1/keys': can('keys.read'),
   'GET /api/v1/keys/:id': can('keys.read'),

@@ -167,11 +167,19 @@ for (const dialect of await testDialects()) {
         store: database.store,
         now: () => new Date('2026-11-27T09:00:00Z'),
       });
-      const response = await summary.inject({ method: 'GET', url: '/', headers: { cookie } });
+      const response = await summary.inject({ method: 'GET', url: '/' });
+      const procedure = await summary.inject({ method: 'GET', url: '/procedure' });
       await summary.close();
       expect(response.body).toContain('Keys out now: 2 of 8');
       expect(response.body).not.toContain('Dana Ruiz');
       expect(response.body).not.toContain('p-ruiz');
+      expect(procedure.statusCode).toBe(404);
+    });
+
+    it('links the demo to its written procedure without a sign-in', async () => {
+      const response = await app.inject({ method: 'GET', url: '/procedure' });
+      expect(response.statusCode).toBe(200);
+      expect(response.body).toContain('Riverside PD after-hours key access procedure');
     });
   });
 }

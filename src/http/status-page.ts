@@ -5,7 +5,9 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { DateTime } from 'luxon';
-import { escapeHtml } from '../domain/procedure/render-procedure.js';
+import { KeywardenError } from '../domain/errors.js';
+import { escapeHtml, renderProcedure } from '../domain/procedure/render-procedure.js';
+import { getPolicyVersion } from '../policy/policy-versions.service.js';
 import type { Store } from '../store/database.js';
 
 const STYLE = `
@@ -36,6 +38,21 @@ export function registerStatusPage(
   now: () => Date,
   mode: StatusPageMode = 'summary',
 ): void {
+  // The demo links its written procedure without a sign-in; elsewhere it is read through the API.
+  app.get('/procedure', { schema: { hide: true } }, async (_request, reply) => {
+    const active = await store.db
+      .selectFrom('policy_versions')
+      .select('version')
+      .where('status', '=', 'active')
+      .executeTakeFirst();
+    if (mode !== 'detailed' || !active) {
+      throw new KeywardenError('not_found', 'no public procedure here: read it through the API');
+    }
+    const { policy } = await getPolicyVersion(store.db, active.version);
+    reply.type('text/html; charset=utf-8');
+    return renderProcedure(policy, { format: 'html', year: now().getUTCFullYear() });
+  });
+
   app.get('/', { schema: { hide: true } }, async (_request, reply) => {
     const db = store.db;
     const [active, keys, open, entries, head] = await Promise.all([
@@ -99,7 +116,7 @@ export function registerStatusPage(
       .join('');
     const detailed = mode === 'detailed';
     const policyLine = active
-      ? `Active policy: <strong>${escapeHtml(active.name)}</strong>, version ${active.version}${detailed ? `, approved by ${escapeHtml(active.approved_by ?? '')} — <a href="/api/v1/policy-versions/${active.version}/procedure">read the written procedure</a>` : ''}`
+      ? `Active policy: <strong>${escapeHtml(active.name)}</strong>, version ${active.version}${detailed ? `, approved by ${escapeHtml(active.approved_by ?? '')} — <a href="/procedure">read the written procedure</a>` : ''}`
       : 'No policy is active yet: <code>keywarden policy import FILE --by PERSON</code>, then a second person runs <code>keywarden policy approve VERSION --by PERSON</code>.';
     reply.type('text/html; charset=utf-8');
     return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
