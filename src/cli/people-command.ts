@@ -21,6 +21,7 @@ import { clearLockout, lockoutStatus } from '../credentials/factor-lockouts.js';
 import { resolveSecretsKeyPath, SecretBox } from '../credentials/secret-box.js';
 import { parseTotpAlgorithm, TOTP_ALGORITHMS } from '../domain/credentials/totp.js';
 import { DB_OPTION_HELP } from './database-commands.js';
+import { readFirstLine, readHiddenLine } from './read-secret.js';
 import { UsageError } from './usage-error.js';
 
 /** Where the commands read and write; tests give their own. */
@@ -36,7 +37,9 @@ export interface PeopleCommandIo {
 const processIo: PeopleCommandIo = {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
-  readSecret: (prompt) => (process.stdin.isTTY ? readHiddenLine(prompt) : readFirstLine()),
+  // Surrounding spaces are never part of a PIN.
+  readSecret: async (prompt) =>
+    process.stdin.isTTY ? readHiddenLine(prompt) : (await readFirstLine()).trim(),
   interactive: () => process.stdin.isTTY === true,
 };
 
@@ -365,43 +368,4 @@ function describeLockout(lockout: Awaited<ReturnType<typeof lockoutStatus>>): st
     parts.push(`${lockout.lockouts} lockout${lockout.lockouts === 1 ? '' : 's'} since the last sign-in`);
   }
   return parts.length > 0 ? parts.join('; ') : 'none';
-}
-
-/** The first line of piped stdin, without its line ending. */
-async function readFirstLine(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) {
-    chunks.push(chunk as Buffer);
-    if ((chunk as Buffer).includes(0x0a)) break;
-  }
-  return (Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0] ?? '').trim();
-}
-
-/** A line typed at the terminal, not echoed. Ctrl-C aborts. */
-function readHiddenLine(prompt: string): Promise<string> {
-  const stdin = process.stdin;
-  process.stderr.write(prompt);
-  return new Promise((resolve, reject) => {
-    let typed = '';
-    stdin.setRawMode(true);
-    stdin.resume();
-    stdin.setEncoding('utf8');
-    const finish = (error: Error | null) => {
-      stdin.off('data', onData);
-      stdin.setRawMode(false);
-      stdin.pause();
-      process.stderr.write('\n');
-      if (error) reject(error);
-      else resolve(typed);
-    };
-    const onData = (chunk: string) => {
-      for (const char of chunk) {
-        if (char === '\r' || char === '\n') return finish(null);
-        if (char === '\u0003') return finish(new UsageError('cancelled'));
-        if (char === '\u007f' || char === '\b') typed = typed.slice(0, -1);
-        else typed += char;
-      }
-    };
-    stdin.on('data', onData);
-  });
 }
