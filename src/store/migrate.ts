@@ -8,6 +8,7 @@ import * as slotsByKey from './migrations/2026-11-27T18-slots-by-key.js';
 import * as authentication from './migrations/2026-11-27T19-authentication.js';
 import * as directoryRevision from './migrations/2026-11-27T20-directory-revision.js';
 import * as consoleTables from './migrations/2026-11-27T21-console.js';
+import * as notificationMessages from './migrations/2026-11-27T22-notification-messages.js';
 import type { DB } from './schema.js';
 
 const MIGRATIONS: Record<string, Migration> = {
@@ -16,6 +17,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026-11-27T19-authentication': authentication,
   '2026-11-27T20-directory-revision': directoryRevision,
   '2026-11-27T21-console': consoleTables,
+  '2026-11-27T22-notification-messages': notificationMessages,
 };
 
 export interface MigrationReport {

@@ -245,6 +245,39 @@ export interface AuditCheckpointTable {
   key_id: string;
 }
 
+/** email | sms | webhook | in-app */
+export type NotificationChannel = 'email' | 'sms' | 'webhook' | 'in-app';
+
+/**
+ * One message to send (see migration 2026-11-27T22-notification-messages). `address` is an e-mail address,
+ * a phone number (E.164), a webhook endpoint id, or for in-app the person id. `payload` is the event as
+ * JSON (the webhook body). status: pending (due at next_attempt_at), sending (claimed), sent, dead (gave up
+ * after the last attempt; an admin may retry it).
+ */
+export interface NotificationMessageTable {
+  id: string;
+  idempotency_key: string;
+  event_id: string | null;
+  event_type: string;
+  /** The policy's notification rule id, or e.g. `consequence:0`, `system:test`. */
+  rule_id: string | null;
+  channel: NotificationChannel;
+  recipient_person_id: string | null;
+  address: string;
+  subject: string;
+  body_text: string;
+  body_html: string | null;
+  payload: string;
+  status: 'pending' | 'sending' | 'sent' | 'dead';
+  attempts: ColumnType<number, number | undefined, number>;
+  next_attempt_at: Timestamp;
+  created_at: Timestamp;
+  sent_at: Timestamp | null;
+  /** In-app inbox: when the recipient read it. */
+  read_at: Timestamp | null;
+  last_error: string | null;
+}
+
 export interface OutboxTable {
   id: string;
   /** Unique per message: a retry after a crash can never send twice. */
@@ -303,6 +336,7 @@ export interface DB {
   audit_head: AuditHeadTable;
   audit_checkpoints: AuditCheckpointTable;
   outbox: OutboxTable;
+  notification_messages: NotificationMessageTable;
   cabinet_tokens: CabinetTokenTable;
   terminal_sessions: TerminalSessionTable;
   factor_lockouts: FactorLockoutTable;
