@@ -9,9 +9,11 @@ import { type CredentialFactorChecks, createFactorChecks } from '../credentials/
 import { SecretBox } from '../credentials/secret-box.js';
 import { type RelyingParty, relyingPartyFromEnv } from '../credentials/webauthn-config.js';
 import { fingerprintFactorVerifier } from '../credentials/webauthn-factor.js';
+import { InProcessLiveEvents, type LiveEvents } from '../live/live-events.js';
 import { ActivePolicyCache } from '../policy/active-policy.js';
 import { openStore, resolveDatabaseUrl, type Store } from '../store/database.js';
 import { migrateToLatest } from '../store/migrate.js';
+import { publicBaseUrl } from './public-url.js';
 
 export interface AppContext {
   store: Store;
@@ -27,6 +29,10 @@ export interface AppContext {
   rp: RelyingParty;
   /** Factor checks for cabinet terminals: verify, lockout, identify by badge. */
   factors: CredentialFactorChecks;
+  /** Wakes listeners after a commit (dispatcher, waiting terminals, console inbox); see src/live. */
+  live: LiveEvents;
+  /** Where people reach this server, for links in messages (KEYWARDEN_PUBLIC_URL). */
+  publicUrl: string;
   close(): Promise<void>;
 }
 
@@ -76,6 +82,7 @@ export async function openAppContext(options: AppContextOptions = {}): Promise<A
     fingerprintVerifier: (where) =>
       fingerprintFactorVerifier({ audit, rp }, { sessionId: where.session ?? undefined }),
   });
+  const live = new InProcessLiveEvents();
   return {
     store,
     audit,
@@ -86,6 +93,11 @@ export async function openAppContext(options: AppContextOptions = {}): Promise<A
     secrets,
     rp,
     factors,
-    close: () => store.close(),
+    live,
+    publicUrl: publicBaseUrl(process.env, options.port),
+    close: async () => {
+      await live.close();
+      await store.close();
+    },
   };
 }

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { AuditLog } from '../audit/audit-log.js';
+import { InProcessLiveEvents } from '../live/live-events.js';
 import { ActivePolicyCache } from '../policy/active-policy.js';
 import { approvePolicyVersion, importPolicyVersion } from '../policy/policy-versions.service.js';
 import type { Store } from '../store/database.js';
@@ -34,6 +35,8 @@ export function newServiceContext(store: Store, clock = new TestClock()) {
     audit,
     policies,
     now: clock.now,
+    live: new InProcessLiveEvents(),
+    publicUrl: 'http://localhost:8080',
     /** Imports `source` as `author` and has `approver` approve it; returns the version. */
     async activatePolicy(
       source = RIVERSIDE_POLICY,
