@@ -12,7 +12,7 @@
  */
 import { generateKeyPairSync, verify } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import SqliteDatabase from 'better-sqlite3';
@@ -139,21 +139,34 @@ export async function runAuditVerifyBench(): Promise<SummaryRow[]> {
     const url = `sqlite:${path}`;
     const store = openStore(url);
     try {
-      // Warm-up: JIT, page cache, statement cache.
-      await verifyAuditDatabase(store.db, { publicKey, url });
+      // Warm-up: JIT, page cache, statement cache. Then the parallel fast path (the default for a SQLite
+      // file) and the sequential verifier, alternating, so that both see the same machine load.
+      const parallel = { minEntries: 0 };
+      await verifyAuditDatabase(store.db, { publicKey, url, parallel });
       const rates: number[] = [];
+      const sequentialRates: number[] = [];
       for (let round = 0; round < ROUNDS; round++) {
-        started = performance.now();
-        const report = await verifyAuditDatabase(store.db, { publicKey, url });
-        const ms = performance.now() - started;
-        if (!report.ok || report.entries !== ENTRIES || report.checkpoints !== ENTRIES / 100) {
-          throw new Error(`the bench log did not verify: ${JSON.stringify(report.failure)}`);
+        for (const mode of ['parallel', 'sequential'] as const) {
+          started = performance.now();
+          const report = await verifyAuditDatabase(store.db, {
+            publicKey,
+            url,
+            parallel: mode === 'parallel' ? parallel : false,
+          });
+          const ms = performance.now() - started;
+          if (!report.ok || report.entries !== ENTRIES || report.checkpoints !== ENTRIES / 100) {
+            throw new Error(`the bench log did not verify: ${JSON.stringify(report.failure)}`);
+          }
+          (mode === 'parallel' ? rates : sequentialRates).push((ENTRIES * 1000) / ms);
+          console.log(
+            `round ${round + 1} ${mode.padEnd(10)}: ${seconds(ms)}, ${fmt((ENTRIES * 1000) / ms)} entries/s (load ${loadAverage()})`,
+          );
         }
-        rates.push((ENTRIES * 1000) / ms);
-        console.log(
-          `round ${round + 1}: ${seconds(ms)}, ${fmt((ENTRIES * 1000) / ms)} entries/s (load ${loadAverage()})`,
-        );
       }
+      const sequentialWhole = spread(sequentialRates);
+      console.log(
+        `parallel fast path (${availableParallelism()} workers): ${fmt(spread(rates).median)} entries/s; sequential: ${fmt(sequentialWhole.median)} entries/s`,
+      );
       const whole = spread(rates);
 
       // Where the time goes: each part alone, one pass each.

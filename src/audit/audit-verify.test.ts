@@ -9,6 +9,7 @@ import { checkpointStatement, publicKeyId, storedEntryHash } from '../domain/aud
 import type { Store } from '../store/database.js';
 import { createTestDatabase, type TestDatabase, testDialects } from '../store/test-databases.js';
 import { AuditCheckpoints } from './audit-checkpoints.js';
+import { AuditLog } from './audit-log.js';
 import {
   createTempKey,
   dropAppendOnlyProtection,
@@ -22,7 +23,12 @@ import {
   swapEntries,
   type TempKey,
 } from './audit-log.testing.js';
+import { sqliteFileOf } from './audit-queries.js';
 import { verifyAuditDatabase } from './audit-verify.js';
+import { verifyInParallel } from './audit-verify-parallel.js';
+
+/** The parallel fast path on even the smallest log, with more workers than cores. */
+const FORCED = { workers: 3, minEntries: 0, pageSize: 7 };
 
 interface Tampering {
   name: string;
@@ -253,12 +259,55 @@ for (const dialect of await testDialects()) {
       expect(report).toMatchObject({ ok: true, entries: 250, checkpoints: 3, attestedThrough: 250 });
     });
 
+    if (dialect === 'sqlite') {
+      it('gives the same report through the parallel fast path as through the sequential verifier', async () => {
+        const options = { publicKey: temp.key.publicKey, url: database.url };
+        const sequential = await verifyAuditDatabase(database.store.db, { ...options, parallel: false });
+        const parallel = await verifyAuditDatabase(database.store.db, { ...options, parallel: FORCED });
+        expect(parallel).toEqual(sequential);
+        expect(parallel).toMatchObject({ ok: true, entries: 250, checkpoints: 3, attestedThrough: 250 });
+      });
+
+      it('checks entries whose text JSON escapes (quotes, controls, non-ASCII) through the fast path', async () => {
+        await database.store.db.transaction().execute((trx) =>
+          new AuditLog({ now: steppingClock() }).append(trx, {
+            type: 'note',
+            actor: 'p-"quoted"\\back',
+            person: 'Zoë\u0001\n\t',
+            key: null,
+            cabinet: '😀',
+            policyVersion: null,
+            data: { text: 'line\nbreak' },
+          }),
+        );
+        const report = await verifyAuditDatabase(database.store.db, {
+          publicKey: temp.key.publicKey,
+          url: database.url,
+          parallel: FORCED,
+        });
+        expect(report).toMatchObject({ ok: true, entries: 251 });
+        // Not merely through the sequential fallback: SQLite's json_quote wrote the same text.
+        const file = sqliteFileOf(database.url) as string;
+        const fast = await verifyInParallel(database.store.db, file, temp.key.publicKey, FORCED);
+        expect(fast).toMatchObject({ ok: true, entries: 251 });
+      });
+    }
+
     for (const tampering of tamperings) {
       it(`reports ${tampering.name} as ${tampering.kind} at ${tampering.seq}`, async () => {
         await tampering.tamper(database.store, temp);
-        // Through Kysely, and (on SQLite) through the read-only raw connection the CLI uses.
-        for (const url of [undefined, database.url]) {
-          const report = await verifyAuditDatabase(database.store.db, { publicKey: temp.key.publicKey, url });
+        // Through Kysely, and (on SQLite) through the read-only raw connection the CLI uses, sequentially
+        // and with the parallel fast path forced (which must give way to the sequential verifier).
+        const runs = [
+          {},
+          { url: database.url, parallel: false as const },
+          { url: database.url, parallel: FORCED },
+        ];
+        for (const run of runs) {
+          const report = await verifyAuditDatabase(database.store.db, {
+            publicKey: temp.key.publicKey,
+            ...run,
+          });
           expect(report.ok).toBe(false);
           expect(report.failure).toMatchObject({ kind: tampering.kind, seq: tampering.seq });
           if (tampering.message) expect(report.failure?.message).toMatch(tampering.message);

@@ -9,7 +9,6 @@
  */
 
 import type { KeyObject } from 'node:crypto';
-import { verify } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Kysely } from 'kysely';
@@ -17,7 +16,6 @@ import {
   AuditChainVerifier,
   type ChainHead,
   type ChainVerification,
-  checkpointStatement,
   publicKeyId,
   type StoredAuditEntry,
   type StoredCheckpoint,
@@ -34,6 +32,11 @@ import {
   sqliteFileOf,
 } from './audit-queries.js';
 import { AuditKeyError, type AuditPublicKey, parseAuditPublicKey } from './audit-signing-key.js';
+import {
+  type ParallelVerifyOptions,
+  verifyInParallel,
+  verifySignatureOnThreadPool,
+} from './audit-verify-parallel.js';
 
 export const DEFAULT_PAGE_SIZE = 10_000;
 
@@ -68,9 +71,18 @@ export async function verifyAuditDatabase(
     pageSize?: number;
     /** The database URL: for a SQLite file, entries are read by a faster read-only connection of their own. */
     url?: string;
+    /** The parallel fast path on a SQLite file with a trusted key (audit-verify-parallel.ts); false: never. */
+    parallel?: ParallelVerifyOptions | false;
   } = {},
 ): Promise<AuditVerifyReport> {
   const file = options.url ? sqliteFileOf(options.url) : null;
+  if (file !== null && options.publicKey && options.parallel !== false) {
+    const fast = await verifyInParallel(db, file, options.publicKey, options.parallel ?? {});
+    if (fast) {
+      const keyId = publicKeyId(options.publicKey);
+      return { ...fast, source: 'database', keyId, keyPinned: true, warnings: [] };
+    }
+  }
   if (file === null)
     return verifyWith(db, (afterSeq, limit) => selectEntryPage(db, afterSeq, limit), options);
   const reader = openSqliteEntryReader(db, file);
@@ -148,35 +160,17 @@ async function verifyWith(
 }
 
 /** Checks signatures in parallel on libuv's thread pool, recording each verdict by checkpoint. */
-function verifySignaturesOnThreadPool(
+async function verifySignaturesOnThreadPool(
   checkpoints: readonly StoredCheckpoint[],
   publicKey: KeyObject,
   trustedKeyId: string | null,
   verdicts: Map<StoredCheckpoint, boolean>,
 ): Promise<void> {
-  const pending = checkpoints
-    .filter((checkpoint) => checkpoint.keyId === trustedKeyId)
-    .map(
-      (checkpoint) =>
-        new Promise<void>((resolve) => {
-          const done = (ok: boolean) => {
-            verdicts.set(checkpoint, ok);
-            resolve();
-          };
-          try {
-            verify(
-              null,
-              Buffer.from(checkpointStatement(checkpoint)),
-              publicKey,
-              Buffer.from(checkpoint.signature, 'base64'),
-              (error, ok) => done(!error && ok),
-            );
-          } catch {
-            done(false);
-          }
-        }),
-    );
-  return Promise.all(pending).then(() => undefined);
+  const trusted = checkpoints.filter((checkpoint) => checkpoint.keyId === trustedKeyId);
+  const results = await Promise.all(
+    trusted.map((checkpoint) => verifySignatureOnThreadPool(checkpoint, publicKey)),
+  );
+  for (const [index, checkpoint] of trusted.entries()) verdicts.set(checkpoint, results[index] === true);
 }
 
 /**
