@@ -1,11 +1,13 @@
 /**
- * `keywarden console create-admin | grant | revoke | set-password`: console users. The first admin is
+ * `keywarden console create-admin | grant | revoke | set-password | token create|list|revoke`: console users
+ * and API tokens for integrations (the token is printed once, on stdout). The first admin is
  * bootstrapped here (a password and an authenticator; the otpauth URI is printed once, on stdout); later
  * users get roles with grant. Passwords are never taken from the command line: they are typed without echo
  * at a terminal (twice) or read from the first line of piped stdin. See docs/console.md.
  */
 import type { Command } from 'commander';
 import { openAppContext } from '../app/app-context.js';
+import { createApiToken, listApiTokens, revokeApiToken, TOKEN_ROLES } from '../console/api-tokens.service.js';
 import {
   createAdmin,
   grantConsoleRole,
@@ -196,5 +198,87 @@ Example:
       });
     });
 
+  registerTokenCommands(consoleCommand, io);
   return consoleCommand;
+}
+
+/** `keywarden console token create|list|revoke`: API tokens for integrations (docs/console.md). */
+function registerTokenCommands(consoleCommand: Command, io: ConsoleCommandIo): void {
+  const token = consoleCommand
+    .command('token')
+    .description('API tokens for integrations: Authorization: Bearer kwt_... with the roles given');
+
+  token
+    .command('create')
+    .description('create an API token; it is printed once, on stdout')
+    .argument('<name>', 'what the token is for, e.g. hr-sync')
+    .requiredOption('--roles <roles>', `comma-separated: ${TOKEN_ROLES.join(', ')}`)
+    .option('--expires <time>', 'ISO 8601 time it stops working (default: until revoked)')
+    .requiredOption('--by <person>', 'the console admin who creates it, for the audit log')
+    .option('--db <url>', DB_OPTION_HELP)
+    .addHelpText(
+      'after',
+      '\nSupervisor tokens are refused: a supervisor sees their team, and a token has none.\n\nExample:\n  $ keywarden console token create nightly-report --roles auditor --expires 2027-06-30T00:00:00Z --by p-okafor',
+    )
+    .action(async (name: string, options: { roles: string; expires?: string; by: string; db?: string }) => {
+      const roles = options.roles
+        .split(',')
+        .map((role) => role.trim())
+        .filter((role) => role !== '');
+      await withApp(options, async (app) => {
+        const created = await app.store.db.transaction().execute((trx) =>
+          createApiToken(
+            trx,
+            { audit: app.audit, now: app.now },
+            {
+              name,
+              roles,
+              expiresAt: options.expires ?? null,
+              by: options.by,
+            },
+          ),
+        );
+        io.stdout(`${created.token}\n`);
+        io.stderr(
+          `API token ${created.apiToken.id} (${created.apiToken.prefix}..., ${created.apiToken.roles.join(', ')}): store it now, it is not shown again\n`,
+        );
+      });
+    });
+
+  token
+    .command('list')
+    .description('list API tokens (never the token itself)')
+    .option('--all', 'include revoked tokens')
+    .option('--db <url>', DB_OPTION_HELP)
+    .action(async (options: { all?: boolean; db?: string }) => {
+      await withApp(options, async (app) => {
+        const tokens = await listApiTokens(app.store.db, { includeRevoked: options.all === true });
+        if (tokens.length === 0) io.stdout('no API tokens\n');
+        for (const item of tokens) {
+          const state = item.revokedAt
+            ? `revoked ${item.revokedAt} by ${item.revokedBy}`
+            : item.expiresAt
+              ? `expires ${item.expiresAt}`
+              : 'no expiry';
+          io.stdout(
+            `${item.id}  ${item.prefix}...  ${item.name}  [${item.roles.join(', ')}]  created ${item.createdAt} by ${item.createdBy}  last used ${item.lastUsedAt ?? 'never'}  ${state}\n`,
+          );
+        }
+      });
+    });
+
+  token
+    .command('revoke')
+    .description('revoke an API token: it stops working at once')
+    .argument('<id>', 'the token id (from token list)')
+    .requiredOption('--by <person>', BY_HELP)
+    .option('--db <url>', DB_OPTION_HELP)
+    .action(async (id: string, options: { by: string; db?: string }) => {
+      await withApp(options, async (app) => {
+        const revoked = await app.store.db
+          .transaction()
+          .execute((trx) => revokeApiToken(trx, { audit: app.audit, now: app.now }, { id, by: options.by }));
+        io.stdout(`API token ${revoked.id} (${revoked.name}) revoked\n`);
+      });
+    });
 }

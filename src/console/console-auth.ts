@@ -1,22 +1,48 @@
 /**
  * Console authentication for Fastify: the `kw_session` cookie (parsed here: one cookie needs no plugin),
- * the CSRF header on every request that changes something, and `requirePermission(action)`, the check a
- * console route declares. Answers 401 console_unauthorized without a live session, 403 forbidden when the
- * role does not allow the action or the CSRF token is missing or wrong.
+ * the CSRF header on every request that changes something, API tokens (`Authorization: Bearer kwt_...`, for
+ * integrations: no cookie, so no CSRF header), and `requirePermission(action)`, the check a console route
+ * declares. Answers 401 console_unauthorized without a live session or token, 403 forbidden when the role
+ * does not allow the action, the CSRF token is missing or wrong, or a token asks for a person's own business
+ * (their passkeys, minting tokens).
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AuditLog } from '../audit/audit-log.js';
 import { allows, type ConsoleAction } from '../domain/console/console-roles.js';
 import { KeywardenError } from '../domain/errors.js';
 import type { Store } from '../store/database.js';
+import { API_TOKEN_PREFIX, tokenActor, useApiToken } from './api-tokens.service.js';
 import { type ConsoleUser, useConsoleSession } from './console-sessions.service.js';
 
 export const SESSION_COOKIE = 'kw_session';
 export const CSRF_HEADER = 'x-csrf-token';
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
+/**
+ * Who a console request comes from: a person with a session, or an API token (then `person` is
+ * `token:<id>`, `name` the token's name, `team` empty, and `sessionId` null).
+ */
 export interface SignedInUser extends ConsoleUser {
-  sessionId: string;
+  /** The console session's id (SHA-256 of the cookie token); null for an API token. */
+  sessionId: string | null;
+  /** The API token's id when the request came with one; null for a session. */
+  tokenId: string | null;
 }
+
+/**
+ * Actions a person must take themself, never an integration's token: their own sign-in and inbox, minting
+ * tokens or granting roles (a token must not widen its own reach), and the second-person decisions (policy
+ * approval, approval requests), which a token made by the same admin would otherwise turn into one person's.
+ */
+const SESSION_ONLY_ACTIONS: ReadonlySet<ConsoleAction> = new Set<ConsoleAction>([
+  'console.passkeys',
+  'api-tokens.manage',
+  'console-users.manage',
+  'policy.manage',
+  'policy.approve',
+  'approvals.decide',
+  'inbox.self',
+]);
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -28,6 +54,14 @@ declare module 'fastify' {
 export interface ConsoleAuthDeps {
   store: Store;
   now: () => Date;
+  /** Audits the first use of an API token each day; without it API tokens are refused. */
+  audit?: AuditLog;
+}
+
+/** The API token in `Authorization: Bearer kwt_...`, or undefined (another scheme or token is not ours). */
+export function bearerApiToken(request: FastifyRequest): string | undefined {
+  const match = /^Bearer\s+(\S+)\s*$/.exec(request.headers.authorization ?? '');
+  return match?.[1]?.startsWith(API_TOKEN_PREFIX) ? match[1] : undefined;
 }
 
 /** The value of one cookie in a Cookie header, or undefined. */
@@ -79,6 +113,20 @@ export async function authenticateConsole(
   deps: ConsoleAuthDeps,
 ): Promise<SignedInUser> {
   if (request.consoleUser) return request.consoleUser;
+  const apiToken = bearerApiToken(request);
+  if (apiToken !== undefined) {
+    if (!deps.audit) throw new KeywardenError('console_unauthorized', 'API tokens are not accepted here');
+    const identity = await useApiToken(deps.store.db, { audit: deps.audit, now: deps.now }, apiToken);
+    request.consoleUser = {
+      person: tokenActor(identity.id),
+      name: identity.name,
+      roles: identity.roles,
+      team: [],
+      sessionId: null,
+      tokenId: identity.id,
+    };
+    return request.consoleUser;
+  }
   const token = readCookie(request.headers.cookie, SESSION_COOKIE);
   if (!token) throw new KeywardenError('console_unauthorized', 'sign in to the console first');
   const used = await useConsoleSession(deps.store.db, token, deps.now());
@@ -91,7 +139,7 @@ export async function authenticateConsole(
       );
     }
   }
-  request.consoleUser = { ...used.user, sessionId: used.session.id };
+  request.consoleUser = { ...used.user, sessionId: used.session.id, tokenId: null };
   return request.consoleUser;
 }
 
@@ -105,6 +153,11 @@ export async function checkPermission(
   action: ConsoleAction,
 ): Promise<SignedInUser> {
   const user = await authenticateConsole(request, deps);
+  if (user.tokenId !== null && SESSION_ONLY_ACTIONS.has(action)) {
+    throw new KeywardenError('forbidden', `an API token cannot take ${action}: sign in as a person`, {
+      action,
+    });
+  }
   if (!allows(user.roles, action)) {
     throw new KeywardenError(
       'forbidden',

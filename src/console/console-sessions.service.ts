@@ -1,6 +1,7 @@
 /**
- * Console sign-in and sessions. A person signs in with their password and an authenticator code; both are
- * checked (the code only after the password, so a guessed password never burns a code), failures count
+ * Console sign-in and sessions. A person signs in with their password and a second factor: an authenticator
+ * code or one of their passkeys (passkeys.service.ts). Both are checked in one path, signIn (the second
+ * factor only after the password, so a guessed password never burns a code or a challenge), failures count
  * towards the same lockout as the cabinet's factors (src/credentials/factor-lockouts.ts), and every failure
  * answers alike: authentication_failed, whatever the truth (the truth goes to the audit log).
  *
@@ -18,16 +19,28 @@ import {
   spendVerificationTime,
   verifyFactor,
 } from '../credentials/factor-verification.js';
+import type { RelyingParty } from '../credentials/webauthn-config.js';
 import { type ConsoleRole, isConsoleRole, teamOf } from '../domain/console/console-roles.js';
 import { afterFailure, isLockedOut } from '../domain/credentials/lockout.js';
 import { KeywardenError } from '../domain/errors.js';
 import type { DB } from '../store/schema.js';
+import { verifyPasskey } from './passkeys.service.js';
 import { verifyPassword } from './password-hash.js';
 
 export const IDLE_TIMEOUT_MS = 30 * 60_000;
 export const ABSOLUTE_TIMEOUT_MS = 12 * 60 * 60_000;
 
-export type ConsoleContext = CredentialContext & Pick<FactorContext, 'fingerprintVerifier'>;
+export type ConsoleContext = CredentialContext &
+  Pick<FactorContext, 'fingerprintVerifier'> & {
+    /** The WebAuthn relying party for console passkeys; without it passkey sign-in fails (never opens). */
+    rp?: RelyingParty;
+  };
+
+/** What a person presents to sign in: their password and one second factor. */
+export type SignInInput = { person: string; password: string } & (
+  | { totp: string; passkey?: undefined }
+  | { passkey: unknown; totp?: undefined }
+);
 
 export interface ConsoleUser {
   person: string;
@@ -53,7 +66,7 @@ export type SignInResult =
 
 /** The one answer to every failed sign-in. */
 export const CONSOLE_SIGN_IN_FAILED =
-  'sign-in failed: check your person id, password and authenticator code (repeated failures lock the account for a while)';
+  'sign-in failed: check your person id, password and second factor (authenticator code or passkey); repeated failures lock the account for a while';
 
 export function sha256Hex(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
@@ -91,14 +104,15 @@ export async function loadConsoleUser(db: Kysely<DB>, person: string): Promise<C
 }
 
 /**
- * Checks a password and an authenticator code and, when both are right, opens a session. Returns (does not
- * throw) a failure, so that the caller commits the failure count and the audit entries.
+ * Checks a password and a second factor (an authenticator code, or a passkey assertion answering a
+ * challenge from startPasskeySignIn) and, when both are right, opens a session. Returns (does not throw) a
+ * failure, so that the caller commits the failure count and the audit entries.
  * @example const result = await signIn(trx, context, { person: 'p-okafor', password, totp: '123456' })
  */
 export async function signIn(
   trx: Transaction<DB>,
   context: ConsoleContext,
-  input: { person: string; password: string; totp: string },
+  input: SignInInput,
 ): Promise<SignInResult> {
   const now = context.now();
   const at = now.toISOString();
@@ -141,18 +155,14 @@ export async function signIn(
   if (refusal !== null) {
     await spendVerificationTime('totp');
     // Only a wrong password is a guess at a secret: it counts towards the lockout, with the cabinet's factors.
-    if (refusal === 'wrong_password') await countPasswordFailure(trx, context, person.id, state, now);
+    if (refusal === 'wrong_password') {
+      await countFailure(trx, context, person.id, state, now, { kind: 'password', reason: 'wrong_value' });
+    }
     return failed(refusal, person.id);
   }
 
-  const code = await verifyFactor(
-    trx,
-    context,
-    person.id,
-    { kind: 'totp', value: input.totp },
-    { cabinet: null },
-  );
-  if (!code.ok) return failed(`totp_${code.reason}`, person.id);
+  const second = await verifySecondFactor(trx, context, person.id, input, state, now);
+  if (second !== null) return failed(second, person.id);
 
   await recordSignInSuccess(trx, context, person.id);
   if (password) await markCredentialUsed(trx, password.id, at);
@@ -168,12 +178,65 @@ export async function signIn(
   return { ok: true, ...opened, user };
 }
 
-async function countPasswordFailure(
+/**
+ * The second factor, once the password is right: null when it verifies, else the reason for the audit log
+ * (`totp_wrong_value`, `passkey_not_verified`...). Either failure counts towards the lockout and is audited
+ * as auth.factor-failed: the code by the factor verification the cabinets share, the passkey here.
+ */
+async function verifySecondFactor(
+  trx: Transaction<DB>,
+  context: ConsoleContext,
+  person: string,
+  input: SignInInput,
+  state: Parameters<typeof afterFailure>[0],
+  now: Date,
+): Promise<string | null> {
+  if (input.totp !== undefined) {
+    const code = await verifyFactor(
+      trx,
+      context,
+      person,
+      { kind: 'totp', value: input.totp },
+      { cabinet: null },
+    );
+    return code.ok ? null : `totp_${code.reason}`;
+  }
+  const check = context.rp
+    ? await verifyPasskey(
+        trx,
+        { audit: context.audit, now: context.now, rp: context.rp },
+        person,
+        input.passkey,
+      )
+    : ({ ok: false, reason: 'no_credential' } as const);
+  if (!check.ok) {
+    const reason =
+      check.reason === 'no_credential'
+        ? 'no_credential'
+        : check.reason === 'replayed_challenge' || check.reason === 'counter_regressed'
+          ? 'replayed'
+          : 'wrong_value';
+    await countFailure(trx, context, person, state, now, { kind: 'passkey', reason, detail: check.reason });
+    return `passkey_${check.reason}`;
+  }
+  await context.audit.append(trx, {
+    type: 'auth.factor-succeeded',
+    at: now.toISOString(),
+    actor: person,
+    person,
+    data: { kind: 'passkey', credential: check.credentialId, where: 'console' },
+  });
+  return null;
+}
+
+/** Counts a failed console factor towards the lockout shared with the cabinets, and audits it. */
+async function countFailure(
   trx: Transaction<DB>,
   context: ConsoleContext,
   person: string,
   state: Parameters<typeof afterFailure>[0],
   now: Date,
+  failure: { kind: 'password' | 'passkey'; reason: string; detail?: string },
 ): Promise<void> {
   const at = now.toISOString();
   const outcome = afterFailure(state, now.getTime());
@@ -185,8 +248,9 @@ async function countPasswordFailure(
     actor: person,
     person,
     data: {
-      kind: 'password',
-      reason: 'wrong_value',
+      kind: failure.kind,
+      reason: failure.reason,
+      ...(failure.detail ? { detail: failure.detail } : {}),
       where: 'console',
       consecutiveFailures: state.consecutiveFailures + 1,
       ...(lockedUntil ? { lockedUntil } : {}),
