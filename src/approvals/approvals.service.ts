@@ -1,6 +1,6 @@
 /**
  * Approval requests: a rule needs the supervisor's or a role's approval; the terminal asks, the approver
- * decides (console, one-time link, or for now the CLI), the checkout uses the approval once. Requests
+ * decides (console, one-time link, or the CLI), the checkout uses the approval once. Requests
  * expire after 10 minutes. Every step is audited and the request is announced through the outbox.
  */
 import type { Kysely, Transaction } from 'kysely';
@@ -9,13 +9,24 @@ import { KeywardenError } from '../domain/errors.js';
 import { enqueueOutboxEvent } from '../notifications/outbox.js';
 import { newId } from '../store/ids.js';
 import type { DB } from '../store/schema.js';
+import { createApprovalLinks } from './approval-links.js';
 
 export const APPROVAL_TTL_MS = 10 * 60_000;
 
 export interface ApprovalContext {
   audit: AuditLog;
   now: () => Date;
+  /** Where people reach this server: the base of the one-time approval links (src/app/public-url.ts). */
+  publicUrl: string;
 }
+
+/** Statuses after which nothing changes any more (`approved` still becomes `used` at the checkout). */
+export const FINAL_STATUSES: ReadonlySet<Approval['status']> = new Set([
+  'approved',
+  'denied',
+  'expired',
+  'used',
+]);
 
 export interface Approval {
   id: string;
@@ -32,13 +43,13 @@ export interface Approval {
   decidedBy: string | null;
 }
 
-type ApprovalRow = Awaited<ReturnType<typeof findApprovalRow>>;
+type ApprovalRow = NonNullable<Awaited<ReturnType<typeof findApprovalRow>>>;
 
 function findApprovalRow(db: Kysely<DB>, id: string) {
   return db.selectFrom('approvals').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-function toApproval(row: NonNullable<ApprovalRow>, now: Date): Approval {
+function toApproval(row: ApprovalRow, now: Date): Approval {
   const expired = row.status === 'pending' && now.toISOString() > row.expires_at;
   return {
     id: row.id,
@@ -132,11 +143,19 @@ export async function requestApproval(
     cabinet: input.cabinet,
     data,
   });
+  // One link per approver, for the messages only: never in the audit entry above.
+  const links = await createApprovalLinks(trx, {
+    approval: row.id,
+    approvers,
+    at,
+    expiresAt: row.expires_at,
+    publicUrl: context.publicUrl,
+  });
   await enqueueOutboxEvent(trx, {
     eventType: 'approval-requested',
     at,
     idempotencyKey: `approval-requested-${row.id}`,
-    payload: { person: input.person, key: input.key, cabinet: input.cabinet, ...data },
+    payload: { person: input.person, key: input.key, cabinet: input.cabinet, ...data, links },
   });
   return { approval: toApproval(row, now), approvers };
 }
@@ -150,8 +169,15 @@ export async function getApproval(db: Kysely<DB>, id: string, now: Date): Promis
 /** The approver approves or denies a pending, unexpired request they are eligible for. */
 export async function decideApproval(
   trx: Transaction<DB>,
-  context: ApprovalContext,
-  input: { id: string; by: string; approve: boolean },
+  context: Pick<ApprovalContext, 'audit' | 'now'>,
+  input: {
+    id: string;
+    by: string;
+    approve: boolean;
+    /** Where the decision was taken, for the audit entry: the console, a one-time link, the CLI. */
+    via?: 'console' | 'link' | 'cli';
+    note?: string | null;
+  },
 ): Promise<Approval> {
   const now = context.now();
   const at = now.toISOString();
@@ -183,7 +209,11 @@ export async function decideApproval(
     person: approval.person,
     key: approval.key,
     cabinet: approval.cabinet,
-    data: { approval: input.id },
+    data: {
+      approval: input.id,
+      ...(input.via ? { via: input.via } : {}),
+      ...(input.note ? { note: input.note } : {}),
+    },
   });
   return { ...approval, status, decidedAt: at, decidedBy: input.by };
 }
@@ -191,7 +221,7 @@ export async function decideApproval(
 /** The approver of an approved, unexpired request for this person and key; throws when it cannot be used. */
 export async function approverFor(
   trx: Transaction<DB>,
-  context: ApprovalContext,
+  context: Pick<ApprovalContext, 'audit' | 'now'>,
   input: { id: string; person: string; key: string },
 ): Promise<string> {
   const approval = await getApproval(trx, input.id, context.now());
@@ -217,4 +247,106 @@ export async function markApprovalUsed(trx: Transaction<DB>, id: string): Promis
     .executeTakeFirst();
   if (Number(used.numUpdatedRows) !== 1)
     throw new KeywardenError('approval_not_usable', 'the approval was used already');
+}
+
+export type ApprovalStatus = Approval['status'];
+
+/**
+ * A page of requests, newest first. `expired` is not stored when a request runs out (nothing runs then):
+ * it is a pending row past its expiry, and the filters say so.
+ */
+export async function listApprovals(
+  db: Kysely<DB>,
+  now: Date,
+  filter: {
+    status?: ApprovalStatus;
+    /** Only requests of these people (a supervisor's team); undefined: everyone. */
+    people?: readonly string[];
+    limit: number;
+    /** The (requested_at, id) of the last row of the previous page. */
+    after?: readonly [string, string] | null;
+  },
+): Promise<{ approvals: Approval[]; nextKey: [string, string] | null }> {
+  const at = now.toISOString();
+  if (filter.people && filter.people.length === 0) return { approvals: [], nextKey: null };
+  let query = db.selectFrom('approvals').selectAll();
+  if (filter.people) query = query.where('person_id', 'in', [...filter.people]);
+  const status = filter.status;
+  if (status === 'pending') query = query.where('status', '=', 'pending').where('expires_at', '>=', at);
+  else if (status === 'expired')
+    query = query.where((eb) =>
+      eb.or([
+        eb('status', '=', 'expired'),
+        eb.and([eb('status', '=', 'pending'), eb('expires_at', '<', at)]),
+      ]),
+    );
+  else if (status) query = query.where('status', '=', status);
+  if (filter.after) {
+    const [requestedAt, id] = filter.after;
+    query = query.where((eb) =>
+      eb.or([
+        eb('requested_at', '<', requestedAt),
+        eb.and([eb('requested_at', '=', requestedAt), eb('id', '<', id)]),
+      ]),
+    );
+  }
+  const rows = await query
+    .orderBy('requested_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(filter.limit + 1)
+    .execute();
+  const page = rows.slice(0, filter.limit);
+  const last = page[page.length - 1];
+  return {
+    approvals: page.map((row) => toApproval(row, now)),
+    nextKey: rows.length > filter.limit && last ? [last.requested_at, last.id] : null,
+  };
+}
+
+/** What a person deciding needs to see beside the ids: names, labels, the site and its time zone. */
+export interface ApprovalDescription {
+  personName: string;
+  keyLabel: string;
+  cabinetName: string;
+  siteName: string;
+  /** IANA zone of the cabinet's site: local times are shown in it. */
+  timezone: string;
+  /** The reason's label in the active policy, or null when no reason was given. */
+  reasonLabel: string | null;
+}
+
+export async function describeApproval(db: Kysely<DB>, approval: Approval): Promise<ApprovalDescription> {
+  const row = await db
+    .selectFrom('cabinets')
+    .innerJoin('sites', 'sites.id', 'cabinets.site_id')
+    .select(['cabinets.name as cabinetName', 'sites.name as siteName', 'sites.timezone'])
+    .where('cabinets.id', '=', approval.cabinet)
+    .executeTakeFirst();
+  const person = await db
+    .selectFrom('people')
+    .select('name')
+    .where('id', '=', approval.person)
+    .executeTakeFirst();
+  const key = await db.selectFrom('keys').select('label').where('id', '=', approval.key).executeTakeFirst();
+  let reasonLabel: string | null = null;
+  if (approval.reason) {
+    // Reasons are policy, not directory: their labels live in the active version's document.
+    const active = await db
+      .selectFrom('policy_versions')
+      .select('document')
+      .where('status', '=', 'active')
+      .executeTakeFirst();
+    const reasons = active
+      ? ((JSON.parse(active.document) as { reasons?: { id: string; label: string }[] }).reasons ?? [])
+      : [];
+    reasonLabel = reasons.find((reason) => reason.id === approval.reason)?.label ?? approval.reason;
+  }
+  return {
+    personName: person?.name ?? approval.person,
+    keyLabel: key?.label ?? approval.key,
+    cabinetName: row?.cabinetName ?? approval.cabinet,
+    siteName: row?.siteName ?? '',
+    timezone: row?.timezone ?? 'UTC',
+    reasonLabel,
+  };
 }

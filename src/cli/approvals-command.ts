@@ -51,11 +51,14 @@ export function registerApprovalCommands(program: Command): void {
       if (options.approve === options.deny) throw new UsageError('give exactly one of --approve or --deny');
       const context = await openAppContext({ db: options.db });
       try {
-        const decided = await context.store.db
-          .transaction()
-          .execute((trx) =>
-            decideApproval(trx, context, { id, by: options.by, approve: options.approve === true }),
-          );
+        const decided = await context.store.db.transaction().execute((trx) =>
+          decideApproval(trx, context, {
+            id,
+            by: options.by,
+            approve: options.approve === true,
+            via: 'cli',
+          }),
+        );
         process.stdout.write(`request ${decided.id} is ${decided.status} by ${decided.decidedBy}\n`);
       } finally {
         await context.close();

@@ -5,6 +5,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { streamApprovalStatus } from '../approvals/approval-events.js';
 import { getApproval, requestApproval } from '../approvals/approvals.service.js';
 import { cabinetOfToken } from '../cabinets/cabinet-tokens.service.js';
 import { checkoutSchema } from '../checkouts/checkouts.routes.js';
@@ -21,6 +22,7 @@ import { KeywardenError } from '../domain/errors.js';
 import { decide } from '../domain/policy/decide.js';
 import { FACTOR_KINDS } from '../domain/policy/policy-file.js';
 import { errorSchema, timestamp } from '../http/schemas.js';
+import type { LiveEvents } from '../live/live-events.js';
 import type { Store } from '../store/database.js';
 import { assertNotLockedOut, checkoutAtTerminal } from './terminal-checkouts.service.js';
 import { keysForSession } from './terminal-keys.service.js';
@@ -133,9 +135,19 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * What the terminal routes need: the terminal's services, the fingerprint relying party, and for approvals
+ * the live bus (the outcome reaches a waiting terminal at once) and the public URL (one-time links).
+ */
+export type TerminalRoutesContext = TerminalContext & {
+  rp: RelyingParty;
+  live: LiveEvents;
+  publicUrl: string;
+};
+
 export const terminalRoutes: FastifyPluginAsyncZod<{
   store: Store;
-  context: TerminalContext & { rp: RelyingParty };
+  context: TerminalRoutesContext;
 }> = async (app, { store, context }) => {
   const db = store.db;
 
@@ -159,6 +171,11 @@ export const terminalRoutes: FastifyPluginAsyncZod<{
   });
 
   const cabinetOf = (request: FastifyRequest) => request.cabinetId as string;
+  // Approval event streams end when the server closes, rather than hold its close up for minutes.
+  const openStreams = new Set<() => void>();
+  app.addHook('preClose', async () => {
+    for (const end of [...openStreams]) end();
+  });
 
   app.post(
     '/api/v1/cabinets/:cabinet/sessions',
@@ -434,6 +451,48 @@ export const terminalRoutes: FastifyPluginAsyncZod<{
         return found;
       });
       return { approval };
+    },
+  );
+
+  app.get(
+    '/api/v1/sessions/:id/approvals/:approval/events',
+    {
+      schema: {
+        tags: ['terminal'],
+        summary: 'The live status of an approval request (Server-Sent Events): now, then each change',
+        description:
+          'Answers `text/event-stream`. The first event is the current status; each change follows as it happens (approved, denied, expired at `expiresAt`); after a final status the stream ends. Each event is `event: status` with `data: {"approval": {...}}` (the same object as GET .../approvals/{approval}); a comment line `: heartbeat` comes every 15 s. If the session ends meanwhile, an `event: error` with `data: {"code": "session_expired"}` ends the stream. Close your EventSource after a final status, or it reconnects.',
+        produces: ['text/event-stream'],
+        ...bearer,
+        params: z.object({ id: z.string().max(100), approval: z.string().max(100) }),
+        response: {
+          200: z.string().describe('text/event-stream: `event: status` / `data: {"approval": {...}}`'),
+          404: errorSchema,
+          ...authErrors,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { id, approval: approvalId } = request.params;
+      const cabinet = cabinetOf(request);
+      const approval = await db.transaction().execute(async (trx) => {
+        const session = await useSession(trx, context, id, cabinet);
+        const found = await getApproval(trx, approvalId, context.now());
+        if (found.person !== session.person)
+          throw new KeywardenError('approval_not_found', 'no such approval request in this session');
+        return found;
+      });
+      streamApprovalStatus(reply, approval, {
+        db,
+        live: context.live,
+        now: context.now,
+        keepAlive: async () => {
+          await db.transaction().execute((trx) => useSession(trx, context, id, cabinet));
+        },
+        onError: (error) => request.log.warn({ err: error }, 'approval event stream ended by an error'),
+        open: openStreams,
+      });
+      return reply;
     },
   );
 
