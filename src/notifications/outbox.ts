@@ -1,11 +1,13 @@
 /**
  * The outbox: messages to send, written in the same transaction as the event that causes them, so that an
- * event is announced if and only if it happened. A dispatcher delivers them later (retries, idempotency).
+ * event is announced if and only if it happened. The event router (event-router.ts) turns them into
+ * notification messages, which the sender delivers (retries, idempotency).
  */
 import type { Transaction } from 'kysely';
 import { newId } from '../store/ids.js';
 import { type Params, prepareQuery } from '../store/prepared-query.js';
 import type { DB } from '../store/schema.js';
+import { WAKE_CHANNELS, wakeOnCommit } from './wake.js';
 
 // On every checkout and return: compiled once (see prepared-query.ts).
 const insertEvent = prepareQuery(
@@ -32,7 +34,7 @@ export interface OutboxEvent {
   at: string;
 }
 
-/** Enqueues one event for the dispatcher; returns its id. */
+/** Enqueues one event for the event router, which is woken when `trx` commits; returns its id. */
 export async function enqueueOutboxEvent(trx: Transaction<DB>, event: OutboxEvent): Promise<string> {
   const id = newId(Date.parse(event.at));
   await insertEvent.execute(trx, {
@@ -42,5 +44,6 @@ export async function enqueueOutboxEvent(trx: Transaction<DB>, event: OutboxEven
     payload: JSON.stringify(event.payload),
     at: event.at,
   });
+  await wakeOnCommit(trx, WAKE_CHANNELS.outbox);
   return id;
 }
