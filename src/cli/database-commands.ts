@@ -3,6 +3,8 @@ import type { Command } from 'commander';
 import { openAppContext } from '../app/app-context.js';
 import { startCheckpointTimer } from '../audit/audit-checkpoints.js';
 import { buildServer } from '../http/server.js';
+import { startNotificationDelivery } from '../notifications/notification-delivery.js';
+import { startRuleWorkers } from '../notifications/rule-workers.js';
 import { openStore, resolveDatabaseUrl } from '../store/database.js';
 import { migrateToLatest } from '../store/migrate.js';
 import { UsageError } from './usage-error.js';
@@ -69,7 +71,10 @@ Examples:
         now: context.now,
         logger: { level: process.env.KEYWARDEN_LOG_LEVEL ?? 'info' },
         terminal: context,
+        approvals: context,
         console: context,
+        consoleManagement: context,
+        notifications: context,
         // The demo shows who holds which key on the status page; a real installation shows counts only.
         statusPage: options.demo ? 'detailed' : 'summary',
       });
@@ -83,7 +88,18 @@ Examples:
       const timer = startCheckpointTimer(context.store.db, context.checkpoints, {
         onError: (error) => app.log.error({ err: error }, 'audit checkpoint failed; retrying in a minute'),
       });
+      // Notification rules: the event router and the overdue scheduler (docs/notifications.md).
+      const ruleWorkers = startRuleWorkers(context, {
+        onError: (error, worker) => app.log.error({ err: error }, `${worker} failed; it tries again`),
+      });
+      // Notification delivery: the sender (e-mail, SMS, webhooks, inbox) and, on PostgreSQL, the LISTEN
+      // connection that wakes this process's workers on every commit (docs/notifications.md).
+      const delivery = startNotificationDelivery(context, resolveDatabaseUrl(options.db), {
+        onError: (error) => app.log.error({ err: error }, 'notification delivery failed; it tries again'),
+      });
       const shutdown = async () => {
+        await ruleWorkers.stop();
+        await delivery.stop();
         await timer.stop();
         await app.close();
         await context.close();

@@ -11,6 +11,7 @@ import { registerCabinetCommands } from './cabinets-command.js';
 import { registerConsoleCommands } from './console-command.js';
 import { registerDatabaseCommands } from './database-commands.js';
 import { registerDemoCommand } from './demo-command.js';
+import { registerNotifyCommands } from './notify-command.js';
 import { registerPeopleCommands } from './people-command.js';
 import { registerPolicyCommands } from './policy-command.js';
 import { registerPolicyVersionCommands } from './policy-version-commands.js';
@@ -41,6 +42,7 @@ Examples:
   registerConsoleCommands(program);
   registerCabinetCommands(program);
   registerApprovalCommands(program);
+  registerNotifyCommands(program);
   return program;
 }
 

@@ -46,6 +46,21 @@ const PUBLIC = everyone('allow');
 const CABINET_ONLY = everyone('deny');
 const CONSOLE_USERS: Expectation = { ...everyone('allow'), anonymous: 'deny' };
 const NOT_SUPERVISOR: Expectation = { ...CONSOLE_USERS, supervisor: 'deny' };
+/** Notification settings, webhooks, retries, test messages (src/notifications). */
+const ADMIN_ONLY_NOTIFY: Expectation = { ...everyone('deny'), admin: 'allow' };
+/** Credential enrolment (people routes): admins and key managers. */
+const CREDENTIAL_MANAGERS: Expectation = { ...everyone('deny'), admin: 'allow', 'key-manager': 'allow' };
+/** Cabinet terminal tokens: admins only. */
+const TOKEN_ADMINS: Expectation = { ...everyone('deny'), admin: 'allow' };
+
+/** Policy versions and approvals: importing is for admins, approving a draft for admins and key managers. */
+const POLICY_IMPORTERS: Expectation = { ...everyone('deny'), admin: 'allow' };
+const POLICY_APPROVERS: Expectation = { ...everyone('deny'), admin: 'allow', 'key-manager': 'allow' };
+/** Deciding approvals: admins and supervisors (their team's), and only when the rule names them. */
+const APPROVAL_DECIDERS: Expectation = { ...everyone('deny'), admin: 'allow', supervisor: 'allow' };
+
+/** Editing notification templates: admins only. */
+const TEMPLATE_EDITORS: Expectation = { ...everyone('deny'), admin: 'allow' };
 
 /** The expected answer of every route (HEAD follows GET). A route missing here fails the test. */
 const MATRIX: Record<string, Expectation> = {
@@ -71,6 +86,34 @@ const MATRIX: Record<string, Expectation> = {
   'POST /api/v1/console/sessions': PUBLIC,
   'DELETE /api/v1/console/sessions/current': CONSOLE_USERS,
   'GET /api/v1/console/me': CONSOLE_USERS,
+  // Console passkeys and API tokens (src/console: passkeys, api-tokens). The passkey challenge for sign-in is
+  // public; passkeys are each person's own; API tokens are for admins.
+  'POST /api/v1/console/sessions/passkey-options': PUBLIC,
+  'GET /api/v1/console/passkeys': CONSOLE_USERS,
+  'POST /api/v1/console/passkeys/options': CONSOLE_USERS,
+  'POST /api/v1/console/passkeys': CONSOLE_USERS,
+  'DELETE /api/v1/console/passkeys/:id': CONSOLE_USERS,
+  'GET /api/v1/console/api-tokens': { ...everyone('deny'), admin: 'allow' },
+  'POST /api/v1/console/api-tokens': { ...everyone('deny'), admin: 'allow' },
+  'DELETE /api/v1/console/api-tokens/:id': { ...everyone('deny'), admin: 'allow' },
+  // People, credentials, cabinets and sites. `:id` of a person is p-ruiz, in the supervisor's team.
+  'GET /api/v1/people': CONSOLE_USERS,
+  'GET /api/v1/people/:id': CONSOLE_USERS,
+  'POST /api/v1/people/:id/pin': CREDENTIAL_MANAGERS,
+  'POST /api/v1/people/:id/badges': CREDENTIAL_MANAGERS,
+  'DELETE /api/v1/people/:id/badges/:credential': CREDENTIAL_MANAGERS,
+  'POST /api/v1/people/:id/totp': CREDENTIAL_MANAGERS,
+  'DELETE /api/v1/people/:id/totp': CREDENTIAL_MANAGERS,
+  'POST /api/v1/people/:id/fingerprint-enrolment-options': CREDENTIAL_MANAGERS,
+  'POST /api/v1/people/:id/fingerprints': CREDENTIAL_MANAGERS,
+  'DELETE /api/v1/people/:id/fingerprints/:credential': CREDENTIAL_MANAGERS,
+  'POST /api/v1/people/:id/unlock': CREDENTIAL_MANAGERS,
+  'GET /api/v1/cabinets': CONSOLE_USERS,
+  'GET /api/v1/cabinets/:cabinet': CONSOLE_USERS,
+  'POST /api/v1/cabinets/:cabinet/tokens': TOKEN_ADMINS,
+  'DELETE /api/v1/cabinets/:cabinet/tokens': TOKEN_ADMINS,
+  'GET /api/v1/sites': CONSOLE_USERS,
+  'GET /api/v1/sites/:site': CONSOLE_USERS,
   'POST /api/v1/cabinets/:cabinet/sessions': CABINET_ONLY,
   'GET /api/v1/sessions/:id': CABINET_ONLY,
   'POST /api/v1/sessions/:id/factors': CABINET_ONLY,
@@ -84,6 +127,46 @@ const MATRIX: Record<string, Expectation> = {
   'POST /api/v1/sessions/:id/checkouts': CABINET_ONLY,
   'POST /api/v1/cabinets/:cabinet/returns': CABINET_ONLY,
   'DELETE /api/v1/sessions/:id': CABINET_ONLY,
+  // Notification delivery (src/notifications): admins manage, auditors also read the log, all their inbox.
+  'GET /api/v1/notifications/settings/smtp': ADMIN_ONLY_NOTIFY,
+  'PUT /api/v1/notifications/settings/smtp': ADMIN_ONLY_NOTIFY,
+  'GET /api/v1/notifications/settings/sms': ADMIN_ONLY_NOTIFY,
+  'PUT /api/v1/notifications/settings/sms': ADMIN_ONLY_NOTIFY,
+  'GET /api/v1/notifications/webhooks': ADMIN_ONLY_NOTIFY,
+  'POST /api/v1/notifications/webhooks': ADMIN_ONLY_NOTIFY,
+  'PATCH /api/v1/notifications/webhooks/:id': ADMIN_ONLY_NOTIFY,
+  'DELETE /api/v1/notifications/webhooks/:id': ADMIN_ONLY_NOTIFY,
+  'GET /api/v1/notifications/messages': { ...ADMIN_ONLY_NOTIFY, auditor: 'allow' },
+  'POST /api/v1/notifications/messages/:id/retry': ADMIN_ONLY_NOTIFY,
+  'POST /api/v1/notifications/test': ADMIN_ONLY_NOTIFY,
+  'GET /api/v1/inbox': CONSOLE_USERS,
+  'POST /api/v1/inbox/:id/read': CONSOLE_USERS,
+  'GET /api/v1/inbox/events': CONSOLE_USERS,
+
+  // Policy versions and approvals (src/policy/policy-versions.routes.ts, src/approvals).
+  'GET /api/v1/policy-versions/:version/diff': CONSOLE_USERS,
+  'POST /api/v1/policy-versions': POLICY_IMPORTERS,
+  'POST /api/v1/policy-versions/:version/approve': POLICY_APPROVERS,
+  'GET /api/v1/approvals': CONSOLE_USERS,
+  'GET /api/v1/approvals/:id': CONSOLE_USERS,
+  'POST /api/v1/approvals/:id/decision': APPROVAL_DECIDERS,
+  'GET /api/v1/sessions/:id/approvals/:approval/events': CABINET_ONLY,
+  'GET /approve/:token': PUBLIC,
+  'POST /api/v1/approval-links/:token/decision': PUBLIC,
+
+  // Notification rules, acknowledgements and incidents (src/notifications, src/incidents).
+  'GET /api/v1/notifications/templates/:rule/:channel': NOT_SUPERVISOR,
+  'PUT /api/v1/notifications/templates/:rule/:channel': TEMPLATE_EDITORS,
+  'DELETE /api/v1/notifications/templates/:rule/:channel': TEMPLATE_EDITORS,
+  'POST /api/v1/notifications/templates/:rule/:channel/preview': NOT_SUPERVISOR,
+  'POST /api/v1/notifications/events/:event/acknowledge': { ...CONSOLE_USERS, auditor: 'deny' },
+  'GET /ack/:token': PUBLIC,
+  'POST /api/v1/acknowledgements/:token': PUBLIC,
+  'GET /api/v1/incidents': CONSOLE_USERS,
+  'GET /api/v1/incidents/:id': CONSOLE_USERS,
+  'POST /api/v1/incidents/:id/notes': { ...CONSOLE_USERS, auditor: 'deny' },
+  'POST /api/v1/incidents/:id/assign': { ...CONSOLE_USERS, auditor: 'deny' },
+  'POST /api/v1/incidents/:id/close': { ...CONSOLE_USERS, auditor: 'deny' },
 };
 
 const MEMBERS: Record<ConsoleRole, string> = {
@@ -154,6 +237,9 @@ for (const dialect of await testDialects()) {
         now: context.now,
         terminal: { ...context, factors, rp },
         console: context,
+        consoleManagement: { ...context, rp },
+        notifications: context,
+        approvals: context,
       });
       await app.ready();
     });
@@ -322,7 +408,16 @@ for (const dialect of await testDialects()) {
           .replace(':seq', '1')
           .replace(':version', '1')
           .replace(':approval', 'a-1')
-          .replace(':id', route.url.startsWith('/api/v1/checkouts') ? (checkouts['p-ruiz'] as string) : 'x-1')
+          .replace(':credential', 'c-1')
+          .replace(':site', 'central')
+          .replace(
+            ':id',
+            route.url.startsWith('/api/v1/checkouts')
+              ? (checkouts['p-ruiz'] as string)
+              : route.url.startsWith('/api/v1/people/')
+                ? 'p-ruiz'
+                : 'x-1',
+          )
           .replace('*', 'index.html');
         for (const actor of ACTORS) {
           const headers: Record<string, string> = {};

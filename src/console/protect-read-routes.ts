@@ -16,8 +16,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type ConsoleAction, onlyOverTeam } from '../domain/console/console-roles.js';
 import { KeywardenError } from '../domain/errors.js';
-import type { Store } from '../store/database.js';
-import { checkPermission } from './console-auth.js';
+import { type ConsoleAuthDeps, checkPermission } from './console-auth.js';
 
 export type RouteAccess =
   | { kind: 'public' }
@@ -50,6 +49,37 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = Object.freeze
   'DELETE /api/v1/console/sessions/current': can('console.self'),
   'GET /api/v1/console/me': can('console.self'),
 
+  // People, credentials, cabinets and sites (src/people, src/cabinets, src/sites). Supervisors read people
+  // of their team and themselves only: the people routes check the object and filter the list themselves.
+  'GET /api/v1/people': can('people.read'),
+  'GET /api/v1/people/:id': can('people.read'),
+  'POST /api/v1/people/:id/pin': can('credentials.manage'),
+  'POST /api/v1/people/:id/badges': can('credentials.manage'),
+  'DELETE /api/v1/people/:id/badges/:credential': can('credentials.manage'),
+  'POST /api/v1/people/:id/totp': can('credentials.manage'),
+  'DELETE /api/v1/people/:id/totp': can('credentials.manage'),
+  'POST /api/v1/people/:id/fingerprint-enrolment-options': can('credentials.manage'),
+  'POST /api/v1/people/:id/fingerprints': can('credentials.manage'),
+  'DELETE /api/v1/people/:id/fingerprints/:credential': can('credentials.manage'),
+  'POST /api/v1/people/:id/unlock': can('credentials.manage'),
+  'GET /api/v1/cabinets': can('cabinets.read'),
+  'GET /api/v1/cabinets/:cabinet': can('cabinets.read'),
+  'POST /api/v1/cabinets/:cabinet/tokens': can('cabinet-tokens.manage'),
+  'DELETE /api/v1/cabinets/:cabinet/tokens': can('cabinet-tokens.manage'),
+  'GET /api/v1/sites': can('sites.read'),
+  'GET /api/v1/sites/:site': can('sites.read'),
+
+  // Console passkeys and API tokens (src/console: passkeys, api-tokens). Sign-in's challenge is public (it
+  // answers alike for everyone); the rest needs a session (an API token is refused: see console-auth.ts).
+  'POST /api/v1/console/sessions/passkey-options': PUBLIC,
+  'GET /api/v1/console/passkeys': can('console.passkeys'),
+  'POST /api/v1/console/passkeys/options': can('console.passkeys'),
+  'POST /api/v1/console/passkeys': can('console.passkeys'),
+  'DELETE /api/v1/console/passkeys/:id': can('console.passkeys'),
+  'GET /api/v1/console/api-tokens': can('api-tokens.manage'),
+  'POST /api/v1/console/api-tokens': can('api-tokens.manage'),
+  'DELETE /api/v1/console/api-tokens/:id': can('api-tokens.manage'),
+
   'POST /api/v1/cabinets/:cabinet/sessions': CABINET,
   'GET /api/v1/sessions/:id': CABINET,
   'POST /api/v1/sessions/:id/factors': CABINET,
@@ -63,6 +93,56 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = Object.freeze
   'POST /api/v1/sessions/:id/checkouts': CABINET,
   'POST /api/v1/cabinets/:cabinet/returns': CABINET,
   'DELETE /api/v1/sessions/:id': CABINET,
+
+  // Notification delivery (src/notifications): channel settings, webhooks, test messages and dead-letter
+  // retries are the administrators'; the delivery log also the auditors'; everyone's own inbox is theirs.
+  'GET /api/v1/notifications/settings/smtp': can('notifications.manage'),
+  'PUT /api/v1/notifications/settings/smtp': can('notifications.manage'),
+  'GET /api/v1/notifications/settings/sms': can('notifications.manage'),
+  'PUT /api/v1/notifications/settings/sms': can('notifications.manage'),
+  'GET /api/v1/notifications/webhooks': can('notifications.manage'),
+  'POST /api/v1/notifications/webhooks': can('notifications.manage'),
+  'PATCH /api/v1/notifications/webhooks/:id': can('notifications.manage'),
+  'DELETE /api/v1/notifications/webhooks/:id': can('notifications.manage'),
+  'GET /api/v1/notifications/messages': can('notifications.read'),
+  'POST /api/v1/notifications/messages/:id/retry': can('notifications.manage'),
+  'POST /api/v1/notifications/test': can('notifications.manage'),
+  'GET /api/v1/inbox': can('inbox.self'),
+  'POST /api/v1/inbox/:id/read': can('inbox.self'),
+  'GET /api/v1/inbox/events': can('inbox.self'),
+
+  // Policy versions and approvals (src/policy/policy-versions.routes.ts, src/approvals). The diff reads; import
+  // and approve write (the service refuses an author approving their own draft). Approvals: supervisors see
+  // and decide their team's only, checked by the routes themselves (approval-access.ts).
+  'GET /api/v1/policy-versions/:version/diff': can('policy.read'),
+  'POST /api/v1/policy-versions': can('policy.manage'),
+  'POST /api/v1/policy-versions/:version/approve': can('policy.approve'),
+  'GET /api/v1/approvals': can('approvals.read'),
+  'GET /api/v1/approvals/:id': can('approvals.read'),
+  'POST /api/v1/approvals/:id/decision': can('approvals.decide'),
+  // The terminal waits on an approval's outcome as Server-Sent Events: a cabinet token, like its other routes.
+  'GET /api/v1/sessions/:id/approvals/:approval/events': CABINET,
+  // PUBLIC on purpose: the one-time link's token names the approver and their password and authenticator
+  // code (checked as at console sign-in, with the same lockout) prove them; the token alone grants nothing.
+  'GET /approve/:token': PUBLIC,
+  'POST /api/v1/approval-links/:token/decision': PUBLIC,
+
+  // Notification rules, acknowledgements and incidents (src/notifications, src/incidents). Supervisors
+  // acknowledge and handle incidents of their team only, checked by the routes themselves.
+  'GET /api/v1/notifications/templates/:rule/:channel': can('notifications.templates.read'),
+  'PUT /api/v1/notifications/templates/:rule/:channel': can('notifications.templates.edit'),
+  'DELETE /api/v1/notifications/templates/:rule/:channel': can('notifications.templates.edit'),
+  'POST /api/v1/notifications/templates/:rule/:channel/preview': can('notifications.templates.read'),
+  'POST /api/v1/notifications/events/:event/acknowledge': can('notifications.acknowledge'),
+  // PUBLIC on purpose: the one-time acknowledgement link's token is the authority (256 random bits sent only
+  // to that recipient, stored as SHA-256, used once); it acknowledges one event and opens nothing else.
+  'GET /ack/:token': PUBLIC,
+  'POST /api/v1/acknowledgements/:token': PUBLIC,
+  'GET /api/v1/incidents': can('incidents.read'),
+  'GET /api/v1/incidents/:id': can('incidents.read'),
+  'POST /api/v1/incidents/:id/notes': can('incidents.manage'),
+  'POST /api/v1/incidents/:id/assign': can('incidents.manage'),
+  'POST /api/v1/incidents/:id/close': can('incidents.manage'),
 });
 
 /** The API documentation (Swagger UI and the OpenAPI document) is public: it holds no data. */
@@ -86,7 +166,7 @@ declare module 'fastify' {
  * Enforces ROUTE_ACCESS on every route registered after it: call it right after installErrorHandling(app),
  * before any route plugin is registered.
  */
-export function protectReadRoutes(app: FastifyInstance, deps: { store: Store; now: () => Date }): void {
+export function protectReadRoutes(app: FastifyInstance, deps: ConsoleAuthDeps): void {
   app.addHook('onRequest', async (request: FastifyRequest) => {
     const url = request.routeOptions.url;
     if (url === undefined) return; // no such route: the not-found handler answers

@@ -35,8 +35,16 @@ export type ErrorCode =
   | 'credential_not_found'
   | 'console_unauthorized'
   | 'forbidden'
+  // notifications
+  | 'message_not_dead'
   | 'password_refused'
-  | 'admin_exists';
+  | 'admin_exists'
+  // notification rules, acknowledgements, incidents
+  | 'ack_link_invalid'
+  | 'ack_link_used'
+  | 'resolution_required'
+  | 'incident_closed'
+  | 'rate_limited';
 
 export class KeywardenError extends Error {
   constructor(

@@ -39,8 +39,15 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   credential_not_found: 404,
   console_unauthorized: 401,
   forbidden: 403,
+  message_not_dead: 409,
   password_refused: 422,
   admin_exists: 409,
+  // notification rules, acknowledgements, incidents
+  ack_link_invalid: 404,
+  ack_link_used: 409,
+  resolution_required: 422,
+  incident_closed: 409,
+  rate_limited: 429,
 };
 
 export interface ErrorBody {

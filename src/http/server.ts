@@ -11,19 +11,34 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
+import { type ApprovalRoutesContext, approvalsRoutes } from '../approvals/approvals.routes.js';
 import { auditEntriesRoutes } from '../audit/audit-entries.routes.js';
+import { cabinetsRoutes, cabinetTokensRoutes } from '../cabinets/cabinets.routes.js';
 import { checkoutsRoutes } from '../checkouts/checkouts.routes.js';
 import { consoleRoutes } from '../console/console.routes.js';
 import type { ConsoleContext } from '../console/console-sessions.service.js';
 import { protectReadRoutes } from '../console/protect-read-routes.js';
-import type { RelyingParty } from '../credentials/webauthn-config.js';
+import { incidentsRoutes } from '../incidents/incidents.routes.js';
 import { keysRoutes } from '../keys/keys.routes.js';
+import { acknowledgementLinkRoutes } from '../notifications/acknowledgement-link.routes.js';
+import { inboxRoutes } from '../notifications/inbox.routes.js';
+import { notificationRulesRoutes } from '../notifications/notification-rules.routes.js';
+import {
+  type NotificationsRouteContext,
+  notificationsRoutes,
+} from '../notifications/notifications.routes.js';
+import { peopleRoutes } from '../people/people.routes.js';
+import {
+  type CredentialManagementContext,
+  personCredentialsRoutes,
+} from '../people/person-credentials.routes.js';
 import { policyVersionsRoutes } from '../policy/policy-versions.routes.js';
+import { sitesRoutes } from '../sites/sites.routes.js';
 import type { Store } from '../store/database.js';
-import { terminalRoutes } from '../terminal/terminal.routes.js';
-import type { TerminalContext } from '../terminal/terminal-sessions.service.js';
+import { type TerminalRoutesContext, terminalRoutes } from '../terminal/terminal.routes.js';
 import { installErrorHandling } from './error-mapping.js';
 import { healthRoutes } from './health.routes.js';
+import { installRateLimits, type RateLimitSettings, rateLimitsFromEnv } from './rate-limits.js';
 import { registerStatusPage, type StatusPageMode } from './status-page.js';
 
 export interface ServerOptions {
@@ -35,8 +50,23 @@ export interface ServerOptions {
   statusPage?: StatusPageMode;
   /** The console's services (sign-in opens TOTP seeds with the secrets key); without them no one can sign in. */
   console?: ConsoleContext;
-  /** The terminal API's services; without them the server is read-only. */
-  terminal?: TerminalContext & { rp: RelyingParty };
+  /** The terminal API's services (with the live bus and public URL for approvals); without them the server is read-only. */
+  terminal?: TerminalRoutesContext;
+  /**
+   * Notification settings, webhooks, the delivery log, test messages and the inbox (src/notifications):
+   * audit log, clock, secrets key, live bus, public URL. Without it those routes are absent.
+   */
+  notifications?: NotificationsRouteContext & { inboxStreamMaxMs?: number };
+  /** Approvals in the console and one-time approval links: the console's services plus the live bus. */
+  approvals?: ApprovalRoutesContext;
+  /** Rate limit budgets (src/http/rate-limits.ts); each one left out comes from the environment or the defaults. */
+  rateLimits?: Partial<RateLimitSettings>;
+  /**
+   * What the console changes people and cabinets with (credential enrolment, cabinet tokens): audit log,
+   * clock, secrets key, relying party. Without it those routes are absent; reading people, cabinets and
+   * sites needs only the store.
+   */
+  consoleManagement?: CredentialManagementContext;
 }
 
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
@@ -49,9 +79,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandling(app);
+  // Rate limits before access checks: a flood is refused before it costs a database lookup.
+  await installRateLimits(app, { ...rateLimitsFromEnv(), ...options.rateLimits });
   // Every route is checked against one access table (src/console/protect-read-routes.ts): a route without a
   // line in it is refused, and the role-matrix test fails.
-  protectReadRoutes(app, { store: options.store, now });
+  protectReadRoutes(app, { store: options.store, now, audit: options.console?.audit });
 
   await app.register(swagger, {
     openapi: {
@@ -70,6 +102,19 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         { name: 'policy' },
         { name: 'terminal', description: 'The API every cabinet terminal uses (docs/terminal-api.md)' },
         { name: 'console', description: 'Console sign-in and session (docs/console.md)' },
+        {
+          name: 'notifications',
+          description: 'Channels, webhooks, the delivery log (docs/notifications.md)',
+        },
+        { name: 'inbox', description: "The signed-in person's in-app messages and their live stream" },
+        {
+          name: 'approvals',
+          description: 'Approval requests: console decisions and one-time links (docs/console.md)',
+        },
+        { name: 'people', description: 'People and their credentials, from the console (docs/console.md)' },
+        { name: 'cabinets', description: 'Cabinets and their terminal tokens, from the console' },
+        { name: 'sites', description: 'Sites, their hours and holidays, from the active policy' },
+        { name: 'incidents', description: 'Incidents opened by policy consequences (docs/notifications.md)' },
       ],
       components: {
         securitySchemes: {
@@ -90,10 +135,35 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await app.register(keysRoutes, deps);
   await app.register(checkoutsRoutes, deps);
   await app.register(auditEntriesRoutes, deps);
-  await app.register(policyVersionsRoutes, deps);
+  await app.register(policyVersionsRoutes, { ...deps, context: options.console });
+  await app.register(peopleRoutes, deps);
+  await app.register(cabinetsRoutes, deps);
+  await app.register(sitesRoutes, { ...deps, policies: options.terminal?.policies });
+  if (options.consoleManagement) {
+    const management = { store: options.store, context: options.consoleManagement };
+    await app.register(personCredentialsRoutes, management);
+    await app.register(cabinetTokensRoutes, management);
+  }
   if (options.terminal)
     await app.register(terminalRoutes, { store: options.store, context: options.terminal });
   if (options.console) await app.register(consoleRoutes, { store: options.store, context: options.console });
+  if (options.approvals)
+    await app.register(approvalsRoutes, { store: options.store, context: options.approvals });
+  if (options.notifications) {
+    const notifications = { store: options.store, context: options.notifications };
+    await app.register(notificationsRoutes, notifications);
+    await app.register(inboxRoutes, {
+      store: options.store,
+      context: { ...options.notifications, streamMaxMs: options.notifications.inboxStreamMaxMs },
+    });
+  }
+  if (options.console) {
+    // Notification rules (templates, acknowledgement) and incidents need only the console's audit and clock.
+    const rules = { store: options.store, context: options.console };
+    await app.register(notificationRulesRoutes, rules);
+    await app.register(acknowledgementLinkRoutes, rules);
+    await app.register(incidentsRoutes, rules);
+  }
   registerStatusPage(app, options.store, now, options.statusPage);
   return app;
 }

@@ -9,6 +9,10 @@ import * as authentication from './migrations/2026-11-27T19-authentication.js';
 import * as directoryRevision from './migrations/2026-11-27T20-directory-revision.js';
 import * as consoleTables from './migrations/2026-11-27T21-console.js';
 import * as notificationMessages from './migrations/2026-11-27T22-notification-messages.js';
+import * as notificationChannels from './migrations/2026-11-27T23-notification-channels.js';
+import * as incidentsEscalations from './migrations/2026-11-28T00-incidents-escalations.js';
+import * as apiTokens from './migrations/2026-11-28T01-api-tokens.js';
+import * as approvalLinks from './migrations/2026-11-28T02-approval-links.js';
 import type { DB } from './schema.js';
 
 const MIGRATIONS: Record<string, Migration> = {
@@ -18,6 +22,10 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026-11-27T20-directory-revision': directoryRevision,
   '2026-11-27T21-console': consoleTables,
   '2026-11-27T22-notification-messages': notificationMessages,
+  '2026-11-27T23-notification-channels': notificationChannels,
+  '2026-11-28T00-incidents-escalations': incidentsEscalations,
+  '2026-11-28T01-api-tokens': apiTokens,
+  '2026-11-28T02-approval-links': approvalLinks,
 };
 
 export interface MigrationReport {

@@ -95,7 +95,8 @@ export interface PersonRoleTable {
 export interface CredentialTable {
   id: string;
   person_id: string;
-  kind: 'pin' | 'badge' | 'fingerprint' | 'totp' | 'password';
+  /** `passkey`: a console user's WebAuthn credential (the console's second factor), apart from cabinet fingerprints. */
+  kind: 'pin' | 'badge' | 'fingerprint' | 'totp' | 'password' | 'passkey';
   /** Badge number (normalised) or WebAuthn credential id: what a lookup searches by. */
   lookup: string | null;
   /** argon2id hash, or encrypted secret, never the secret itself. */
@@ -147,7 +148,8 @@ export interface WebauthnChallengeTable {
   id: string;
   person_id: string | null;
   session_id: string | null;
-  purpose: 'register' | 'authenticate';
+  /** Fingerprints: register, authenticate. Console passkeys (src/console/passkeys.service.ts): passkey-register, passkey-sign-in. */
+  purpose: 'register' | 'authenticate' | 'passkey-register' | 'passkey-sign-in';
   challenge: string;
   created_at: Timestamp;
   expires_at: Timestamp;
@@ -196,6 +198,17 @@ export interface ApprovalTable {
   decided_by: string | null;
   session_id: string | null;
   link_token_hash: string | null;
+}
+
+/** A one-time approval link of one approver (src/approvals/approval-links.ts); only the token's SHA-256. */
+export interface ApprovalLinkTable {
+  token_hash: string;
+  approval_id: string;
+  /** The approver the link was made for: deciding through it needs their password and authenticator. */
+  person_id: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
 }
 
 export interface IncidentTable {
@@ -278,6 +291,34 @@ export interface NotificationMessageTable {
   last_error: string | null;
 }
 
+/** SMTP or SMS provider settings (migration 2026-11-27T23-notification-channels); the secret sealed. */
+export interface NotificationSettingTable {
+  channel: 'smtp' | 'sms';
+  /** The settings without the secret, as JSON (src/notifications/channel-settings.ts). */
+  config: string;
+  /** The SMTP password or the SMS auth token, sealed with the secrets key. */
+  secret_sealed: string | null;
+  /** The secret's last characters, to show which one is set. */
+  secret_hint: string | null;
+  updated_at: Timestamp;
+  updated_by: string;
+}
+
+/** A webhook endpoint: where signed event webhooks go (Standard Webhooks). */
+export interface WebhookEndpointTable {
+  id: string;
+  url: string;
+  description: string;
+  /** JSON array of event types; empty: every event. */
+  event_types: string;
+  active: Flag;
+  /** The `whsec_...` signing secret, sealed with the secrets key. */
+  secret_sealed: string;
+  secret_hint: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
 export interface OutboxTable {
   id: string;
   /** Unique per message: a retry after a crash can never send twice. */
@@ -312,10 +353,102 @@ export interface ConsoleSessionTable {
   end_reason: string | null;
 }
 
+/** An API token for an integration (migration 2026-11-28T01-api-tokens; src/console/api-tokens.service.ts). */
+export interface ApiTokenTable {
+  id: string;
+  name: string;
+  /** SHA-256 (hex) of the token: the token itself is shown once and never stored. */
+  token_hash: string;
+  /** The token's first characters (`kwt_AbCd1234`), to recognise it in a list. */
+  prefix: string;
+  /** JSON list of console roles. */
+  roles: string;
+  created_by: string;
+  created_at: Timestamp;
+  expires_at: Timestamp | null;
+  last_used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+  revoked_by: string | null;
+}
+
 /** Named counters: `directory` moves with every change to people, roles or keys. */
 export interface RevisionTable {
   name: string;
   value: number;
+}
+
+/* Notification rules at work (migration 2026-11-28T00-incidents-escalations). */
+
+/** A template edited for one notification rule and channel; the built-in default applies when absent. */
+export interface NotificationTemplateTable {
+  rule_id: string;
+  channel: NotificationChannel;
+  subject: string;
+  body_text: string;
+  body_html: string | null;
+  updated_by: string;
+  updated_at: Timestamp;
+}
+
+/** One escalating rule's progress for one event: the next step is due at next_at while open. */
+export interface NotificationEscalationTable {
+  id: string;
+  event_id: string;
+  rule_id: string;
+  step: number;
+  status: 'open' | 'acknowledged' | 'exhausted' | 'cancelled';
+  next_at: Timestamp | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+/** A one-time acknowledgement link: SHA-256 (hex) of its token, never the token. */
+export interface NotificationAckTokenTable {
+  token_hash: string;
+  event_id: string;
+  person_id: string | null;
+  address: string;
+  created_at: Timestamp;
+  used_at: Timestamp | null;
+}
+
+/** Who acknowledged an event first (a person id, or `email:<address>`), and how. */
+export interface NotificationAcknowledgementTable {
+  event_id: string;
+  acknowledged_by: string;
+  via: 'link' | 'console';
+  acknowledged_at: Timestamp;
+}
+
+/** What the overdue scheduler did for a checkout, once each: 'reminder' | 'overdue'. */
+export interface CheckoutAlertTable {
+  checkout_id: string;
+  kind: string;
+  at: Timestamp;
+}
+
+/** A policy consequence that fired (index into the policy's consequences), once per firing_key. */
+export interface ConsequenceFiringTable {
+  firing_key: string;
+  consequence: number;
+  on_event: string;
+  person_id: string | null;
+  event_id: string | null;
+  at: Timestamp;
+}
+
+/** An incident's timeline: what opened it, events, notes, assignments, the close. */
+export interface IncidentTimelineTable {
+  id: string;
+  incident_id: string;
+  /** 1, 2, ... per incident: the order of the timeline. */
+  seq: number;
+  at: Timestamp;
+  kind: 'opened' | 'event' | 'note' | 'assigned' | 'closed';
+  actor_id: string | null;
+  event_type: string | null;
+  event_id: string | null;
+  text: string | null;
 }
 
 export interface DB {
@@ -331,12 +464,15 @@ export interface DB {
   credentials: CredentialTable;
   checkouts: CheckoutTable;
   approvals: ApprovalTable;
+  approval_links: ApprovalLinkTable;
   incidents: IncidentTable;
   audit_entries: AuditEntryTable;
   audit_head: AuditHeadTable;
   audit_checkpoints: AuditCheckpointTable;
   outbox: OutboxTable;
   notification_messages: NotificationMessageTable;
+  notification_settings: NotificationSettingTable;
+  webhook_endpoints: WebhookEndpointTable;
   cabinet_tokens: CabinetTokenTable;
   terminal_sessions: TerminalSessionTable;
   factor_lockouts: FactorLockoutTable;
@@ -344,6 +480,14 @@ export interface DB {
   revisions: RevisionTable;
   console_roles: ConsoleRoleTable;
   console_sessions: ConsoleSessionTable;
+  api_tokens: ApiTokenTable;
+  notification_templates: NotificationTemplateTable;
+  notification_escalations: NotificationEscalationTable;
+  notification_ack_tokens: NotificationAckTokenTable;
+  notification_acknowledgements: NotificationAcknowledgementTable;
+  checkout_alerts: CheckoutAlertTable;
+  consequence_firings: ConsequenceFiringTable;
+  incident_timeline: IncidentTimelineTable;
 }
 
 export type CheckoutRow = Selectable<CheckoutTable>;

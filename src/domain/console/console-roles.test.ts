@@ -13,6 +13,12 @@ describe('console permissions', () => {
     [['supervisor'], 'checkouts.read', true],
     [['supervisor', 'auditor'], 'audit.read', true],
     [[], 'keys.read', false],
+    [['key-manager'], 'credentials.manage', true],
+    [['auditor'], 'credentials.manage', false],
+    [['supervisor'], 'credentials.manage', false],
+    [['key-manager'], 'cabinet-tokens.manage', false],
+    [['admin'], 'cabinet-tokens.manage', true],
+    [['supervisor'], 'people.read', true],
   ])('%j may %s: %s', (roles, action, expected) => {
     expect(allows(roles, action)).toBe(expected);
   });
@@ -22,6 +28,8 @@ describe('console permissions', () => {
     expect(onlyOverTeam(['supervisor', 'auditor'], 'checkouts.read')).toBe(false);
     expect(onlyOverTeam(['supervisor', 'auditor'], 'approvals.decide')).toBe(true);
     expect(onlyOverTeam(['supervisor'], 'keys.read')).toBe(false);
+    expect(onlyOverTeam(['supervisor'], 'people.read')).toBe(true);
+    expect(onlyOverTeam(['supervisor', 'key-manager'], 'people.read')).toBe(false);
   });
 
   it('finds a team down the supervisor chain, not the supervisor, and survives a cycle', () => {

@@ -22,10 +22,59 @@ export const PERMISSIONS = {
   'policy.read': ALL,
   /** The status page at /: every open checkout and the latest audit entries, unfiltered. */
   'status.read': ['admin', 'key-manager', 'auditor'],
-  /** Supervisors: approvals of their team only. No HTTP endpoint yet. */
+  /** Supervisors: approvals of their team only; everyone: only requests whose rule names them approver. */
   'approvals.decide': ['admin', 'supervisor'],
   /** Grant and revoke console roles, reset passwords. No HTTP endpoint yet (CLI). */
   'console-users.manage': ['admin'],
+
+  // People, credentials, cabinets and sites (src/people, src/cabinets, src/sites).
+  /** The directory's people and their credential summary (never a secret). Supervisors: their team and themselves. */
+  'people.read': ALL,
+  /** Set PINs, add and revoke badges, enrol and revoke authenticators and fingerprints, end lockouts. */
+  'credentials.manage': ['admin', 'key-manager'],
+  /** Cabinets with their slots, keys and token counts. */
+  'cabinets.read': ALL,
+  /** Issue and revoke the tokens cabinet terminals sign with: whoever holds one is that cabinet. */
+  'cabinet-tokens.manage': ['admin'],
+  /** Sites from the active policy: zone, local time, business hours, holidays. */
+  'sites.read': ALL,
+
+  // Console passkeys, API tokens (src/console: passkeys, api-tokens).
+  /** Enrol, list and remove one's own passkeys (the console's second factor). Needs a session, not a token. */
+  'console.passkeys': ALL,
+  /** Create, list and revoke API tokens for integrations. Needs a session, not a token. */
+  'api-tokens.manage': ['admin'],
+
+  // Policy versions and approvals over HTTP (src/policy/policy-versions.routes.ts, src/approvals).
+  /** Import a policy file as a new draft version (it also fills the directory): administrators only. */
+  'policy.manage': ['admin'],
+  /**
+   * Approve a draft (never one's own). Key managers too: the second person must be someone who knows the
+   * keys and the procedure; supervisors and auditors read policy, they do not set it.
+   */
+  'policy.approve': ['admin', 'key-manager'],
+  /** Approval requests. Supervisors: their team's only. */
+  'approvals.read': ALL,
+
+  // Notification delivery (src/notifications: settings, webhooks, delivery log, inbox).
+  /** SMTP, SMS and webhook settings, dead-letter retries, test messages: administrators only. */
+  'notifications.manage': ['admin'],
+  /** The delivery log (who was told what, over which channel, and failures). Auditors read everything. */
+  'notifications.read': ['admin', 'auditor'],
+  /** One's own in-app inbox and its live stream. */
+  'inbox.self': ALL,
+
+  // Notification rules, acknowledgements and incidents (src/notifications templates, src/incidents).
+  /** Read and preview message templates. */
+  'notifications.templates.read': ['admin', 'key-manager', 'auditor'],
+  /** Edit or reset a rule's message template. */
+  'notifications.templates.edit': ['admin'],
+  /** Acknowledge an event (stops its escalation). Supervisors: their team's events or those sent to them. */
+  'notifications.acknowledge': ['admin', 'key-manager', 'supervisor'],
+  /** Incidents and their timelines. Supervisors: their team's and those they own. */
+  'incidents.read': ALL,
+  /** Notes, assignment, closing. Supervisors: their team's and those they own; auditors read only. */
+  'incidents.manage': ['admin', 'key-manager', 'supervisor'],
 } as const satisfies Record<string, readonly ConsoleRole[]>;
 
 export type ConsoleAction = keyof typeof PERMISSIONS;
@@ -34,6 +83,11 @@ export type ConsoleAction = keyof typeof PERMISSIONS;
 export const TEAM_SCOPED_ACTIONS: ReadonlySet<ConsoleAction> = new Set<ConsoleAction>([
   'checkouts.read',
   'approvals.decide',
+  'people.read',
+  'approvals.read',
+  'notifications.acknowledge',
+  'incidents.read',
+  'incidents.manage',
 ]);
 
 export function isConsoleRole(text: string): text is ConsoleRole {
