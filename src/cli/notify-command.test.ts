@@ -171,11 +171,13 @@ for (const dialect of await testDialects()) {
     it('fails `notify test` with the reason when delivery fails, and lists and retries dead letters', async () => {
       const failed = await keywarden(['notify', 'test', '--to', '+15550009999']);
       expect(failed.code).toBe(1);
-      expect(failed.stderr).toContain('the SMS provider is not configured (it will be retried');
+      expect(failed.stderr).toContain(
+        'the SMS provider is not configured (it waits until the channel is configured: keywarden notify sms set --help)',
+      );
       const pending = await keywarden(['notify', 'messages', '--status', 'pending']);
       const [line] = pending.stdout.trim().split('\n');
       expect(line).toContain(
-        '\tpending\tsms\t+15550009999\ttest\tattempts 1\tthe SMS provider is not configured',
+        '\tpending\tsms\t+15550009999\ttest\tattempts 0\twaiting for channel settings: the SMS provider is not configured',
       );
       const id = line?.split('\t')[0] as string;
       await database.store.db

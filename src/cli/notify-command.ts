@@ -105,7 +105,13 @@ export function registerNotifyCommands(program: Command, io: NotifyCommandIo = p
         }
         // An error exits with 1 and its message (main.ts).
         throw new Error(
-          `the test message to ${options.to} was not delivered: ${result.error ?? result.status}${result.status === 'pending' ? ' (it will be retried; see keywarden notify messages)' : ''}`,
+          `the test message to ${options.to} was not delivered: ${result.error ?? result.status}${
+            result.waitingForSettings
+              ? ` (it waits until the channel is configured: keywarden notify ${result.channel === 'email' ? 'smtp' : 'sms'} set --help)`
+              : result.status === 'pending'
+                ? ' (it will be retried; see keywarden notify messages)'
+                : ''
+          }`,
         );
       });
     });

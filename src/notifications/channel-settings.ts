@@ -19,9 +19,11 @@ import {
   secretHint,
   subscribesTo,
   urlProblem,
+  WAITING_FOR_SETTINGS,
 } from '../domain/notifications/delivery-policy.js';
 import { newId } from '../store/ids.js';
 import type { DB } from '../store/schema.js';
+import { WAKE_CHANNELS, wakeOnCommit } from './wake.js';
 
 export interface ChannelSettingsContext {
   audit: AuditLog;
@@ -231,6 +233,7 @@ export async function setSmtpSettings(
 ): Promise<void> {
   const { password, ...settings } = validate(smtpSettingsInput, input);
   await saveSetting(trx, context, 'smtp', settings, password, by);
+  await releaseHeldMessages(trx, 'email', context.now());
 }
 
 /** Stores the SMS provider settings (audited); the auth token is sealed and required the first time. */
@@ -246,6 +249,19 @@ export async function setSmsSettings(
   }
   settings.baseUrl = settings.baseUrl.replace(/\/+$/, '');
   await saveSetting(trx, context, 'sms', settings, authToken, by);
+  await releaseHeldMessages(trx, 'sms', context.now());
+}
+
+/** Messages that waited for this channel's settings are due now; the sender is woken on commit. */
+async function releaseHeldMessages(trx: Transaction<DB>, channel: 'email' | 'sms', now: Date): Promise<void> {
+  await trx
+    .updateTable('notification_messages')
+    .set({ next_attempt_at: now.toISOString() })
+    .where('status', '=', 'pending')
+    .where('channel', '=', channel)
+    .where('last_error', 'like', `${WAITING_FOR_SETTINGS}:%`)
+    .execute();
+  await wakeOnCommit(trx, WAKE_CHANNELS.messages);
 }
 
 /** The SMTP settings with the password opened, for the sender only. */

@@ -201,11 +201,15 @@ export async function sendTestMessage(
   channel: 'email' | 'sms';
   status: 'pending' | 'sending' | 'sent' | 'dead';
   error: string | null;
+  /** The channel has no settings: the message waits for them (no attempt was counted). */
+  waitingForSettings: boolean;
 }> {
   const result = await new NotificationSender(store.db, context).sendNow(created.id);
-  const status = !result ? 'sending' : result.step.status;
+  // A message held for missing settings is pending (the error says why).
+  const status = !result ? 'sending' : result.step.status === 'held' ? 'pending' : result.step.status;
   const error = result && result.outcome.kind !== 'delivered' ? result.outcome.error : null;
-  return { message: created.id, channel: created.channel, status, error };
+  const waitingForSettings = result?.step.status === 'held';
+  return { message: created.id, channel: created.channel, status, error, waitingForSettings };
 }
 
 function escapeHtml(text: string): string {

@@ -109,7 +109,7 @@ for (const dialect of await testDialects()) {
         person: 'p-chen',
       });
       const before = smtp.mails.length;
-      expect(await sender.runDueNow()).toEqual({ sent: 1, retried: 0, dead: 0 });
+      expect(await sender.runDueNow()).toEqual({ sent: 1, retried: 0, dead: 0, held: 0 });
       const mail = (await smtp.waitFor(before + 1)).at(-1);
       expect(mail?.subject).toBe('After-hours removal: car-101');
       expect(mail?.text?.trim()).toBe('p-ruiz took car-101 at 02:30.');
@@ -125,7 +125,7 @@ for (const dialect of await testDialects()) {
 
     it('sends an SMS as a form POST with Basic auth and the idempotency token, like Twilio', async () => {
       const id = await insertMessage(db(), context.clock, { channel: 'sms', address: '+15557654321' });
-      expect(await sender.runDueNow()).toEqual({ sent: 1, retried: 0, dead: 0 });
+      expect(await sender.runDueNow()).toEqual({ sent: 1, retried: 0, dead: 0, held: 0 });
       const [request] = http.requests;
       expect(request?.method).toBe('POST');
       expect(request?.url).toBe('/2010-04-01/Accounts/AC0123456789/Messages.json');
@@ -149,7 +149,7 @@ for (const dialect of await testDialects()) {
         eventType: 'checkout',
         data: { key: 'car-101', person: 'p-ruiz' },
       });
-      expect(await sender.runDueNow()).toEqual({ sent: 1, retried: 0, dead: 0 });
+      expect(await sender.runDueNow()).toEqual({ sent: 1, retried: 0, dead: 0, held: 0 });
       const [request] = http.requests;
       expect(request?.url).toBe('/hooks');
       expect(request?.headers['webhook-id']).toBe(id);
@@ -196,16 +196,16 @@ for (const dialect of await testDialects()) {
         const state = await row(id);
         expect(state.attempts).toBe(attempt);
         if (attempt < MAX_ATTEMPTS) {
-          expect(summary).toEqual({ sent: 0, retried: 1, dead: 0 });
+          expect(summary).toEqual({ sent: 0, retried: 1, dead: 0, held: 0 });
           expect(state.status).toBe('pending');
           const delay = Date.parse(state.next_attempt_at) - context.clock.now().getTime();
           delays.push(delay);
           // Not due before its time.
           context.clock.advance(delay - 1000);
-          expect(await sender.runDueNow()).toEqual({ sent: 0, retried: 0, dead: 0 });
+          expect(await sender.runDueNow()).toEqual({ sent: 0, retried: 0, dead: 0, held: 0 });
           context.clock.advance(1000);
         } else {
-          expect(summary).toEqual({ sent: 0, retried: 0, dead: 1 });
+          expect(summary).toEqual({ sent: 0, retried: 0, dead: 1, held: 0 });
           expect(state.status).toBe('dead');
           expect(state.last_error).toBe(`webhook endpoint ${endpoint} answered HTTP 503`);
         }
@@ -223,13 +223,13 @@ for (const dialect of await testDialects()) {
 
       // Dead letters wait: nothing happens however long we wait.
       context.clock.advance(24 * 3600_000);
-      expect(await sender.runDueNow()).toEqual({ sent: 0, retried: 0, dead: 0 });
+      expect(await sender.runDueNow()).toEqual({ sent: 0, retried: 0, dead: 0, held: 0 });
 
       http.respondWith(204);
       await db()
         .transaction()
         .execute((trx) => retryDeadMessage(trx, context, id, 'p-okafor'));
-      expect(await sender.runDueNow()).toEqual({ sent: 1, retried: 0, dead: 0 });
+      expect(await sender.runDueNow()).toEqual({ sent: 1, retried: 0, dead: 0, held: 0 });
       expect(await row(id)).toMatchObject({ status: 'sent', attempts: 1 });
       expect(http.requests.at(-1)?.headers['webhook-id']).toBe(id);
       const retried = (await auditRows(db(), ['notification.retried'])).find((e) => e.data.message === id);
@@ -239,16 +239,16 @@ for (const dialect of await testDialects()) {
     it('treats a 4xx as permanent (dead at once) but retries 429 and 408', async () => {
       http.respondWith(410);
       const gone = await insertMessage(db(), context.clock, { channel: 'webhook', address: endpoint });
-      expect(await sender.runDueNow()).toEqual({ sent: 0, retried: 0, dead: 1 });
+      expect(await sender.runDueNow()).toEqual({ sent: 0, retried: 0, dead: 1, held: 0 });
       expect(await row(gone)).toMatchObject({ status: 'dead', attempts: 1 });
 
       http.respondWith(429);
       const busy = await insertMessage(db(), context.clock, { channel: 'sms', address: '+15557654321' });
-      expect(await sender.runDueNow()).toEqual({ sent: 0, retried: 1, dead: 0 });
+      expect(await sender.runDueNow()).toEqual({ sent: 0, retried: 1, dead: 0, held: 0 });
       expect((await row(busy)).status).toBe('pending');
       context.clock.advance(3600_000);
       http.respondWith(204);
-      expect(await sender.runDueNow()).toEqual({ sent: 1, retried: 0, dead: 0 });
+      expect(await sender.runDueNow()).toEqual({ sent: 1, retried: 0, dead: 0, held: 0 });
     });
 
     it('sends nothing to an endpoint that does not subscribe to the event type, or that is gone', async () => {
@@ -258,7 +258,7 @@ for (const dialect of await testDialects()) {
         eventType: 'policy-changed',
       });
       const gone = await insertMessage(db(), context.clock, { channel: 'webhook', address: 'wh-nope' });
-      expect(await sender.runDueNow()).toEqual({ sent: 0, retried: 0, dead: 2 });
+      expect(await sender.runDueNow()).toEqual({ sent: 0, retried: 0, dead: 2, held: 0 });
       expect(http.requests).toHaveLength(0);
       expect((await row(other)).last_error).toContain('does not subscribe to policy-changed');
       expect((await row(gone)).last_error).toBe('no webhook endpoint wh-nope');
@@ -272,11 +272,11 @@ for (const dialect of await testDialects()) {
       const crashed = new NotificationSender(db(), context, { leaseMs: 120_000 });
       expect((await crashed.claimDue(10)).map((r) => r.id)).toEqual([id]);
       // The crashed process never records anything: the row stays claimed until the lease runs out.
-      expect(await sender.runDueNow()).toEqual({ sent: 0, retried: 0, dead: 0 });
+      expect(await sender.runDueNow()).toEqual({ sent: 0, retried: 0, dead: 0, held: 0 });
       expect((await row(id)).status).toBe('sending');
       context.clock.advance(120_001);
       const before = smtp.mails.length;
-      expect(await sender.runDueNow()).toEqual({ sent: 1, retried: 0, dead: 0 });
+      expect(await sender.runDueNow()).toEqual({ sent: 1, retried: 0, dead: 0, held: 0 });
       const mail = (await smtp.waitFor(before + 1)).at(-1);
       expect(mail?.messageId).toBe(`<${id}@keywarden>`);
       expect(await row(id)).toMatchObject({ status: 'sent', attempts: 2 });
@@ -350,7 +350,7 @@ for (const dialect of await testDialects()) {
           channel: 'email',
           address: 'nobody@riverside.example',
         });
-        expect(await own.runDueNow()).toEqual({ sent: 0, retried: 0, dead: 1 });
+        expect(await own.runDueNow()).toEqual({ sent: 0, retried: 0, dead: 1, held: 0 });
         expect((await row(id)).last_error).toContain('550');
       } finally {
         await db()
@@ -406,5 +406,68 @@ for (const dialect of await testDialects()) {
         expect([...new Set(arrivals)].sort()).toEqual([...ids].sort());
       },
     );
+  });
+}
+
+for (const dialect of await testDialects()) {
+  describe(`notification sender on ${dialect}, before any channel is configured`, () => {
+    let database: TestDatabase;
+    let smtp: TestSmtpServer;
+    let context: ReturnType<typeof newSenderTestContext>;
+
+    beforeAll(async () => {
+      database = await createTestDatabase(dialect, { synchronous: 'normal' });
+      smtp = await startSmtpServer({ user: 'keywarden', password: SMTP_PASSWORD });
+      context = newSenderTestContext();
+    });
+
+    afterAll(async () => {
+      await smtp.close();
+      await database.drop();
+      context.dispose();
+    });
+
+    it('holds e-mail and SMS without spending attempts or auditing failures, and sends once SMTP is set', async () => {
+      const db = database.store.db;
+      const sender = new NotificationSender(db, context, { random: () => 0.5 });
+      const mail = await insertMessage(db, context.clock, {
+        channel: 'email',
+        address: 'chen@riverside.example',
+      });
+      const sms = await insertMessage(db, context.clock, { channel: 'sms', address: '+15550002222' });
+      expect(await sender.runDueNow()).toEqual({ sent: 0, retried: 0, dead: 0, held: 2 });
+      const rows = await db.selectFrom('notification_messages').selectAll().orderBy('id').execute();
+      for (const row of rows) {
+        expect(row).toMatchObject({ status: 'pending', attempts: 0 });
+        expect(row.last_error).toMatch(/^waiting for channel settings: .* not configured$/);
+        expect(Date.parse(row.next_attempt_at) - context.clock.now().getTime()).toBe(60 * 60_000);
+      }
+      expect((await auditRows(db)).filter((entry) => entry.type.startsWith('notification.'))).toEqual([]);
+
+      await db.transaction().execute((trx) =>
+        setSmtpSettings(
+          trx,
+          context,
+          {
+            host: '127.0.0.1',
+            port: smtp.port,
+            security: 'none',
+            user: 'keywarden',
+            password: SMTP_PASSWORD,
+            from: 'keywarden@riverside.example',
+          },
+          'p-okafor',
+        ),
+      );
+      // Released at once, not an hour later; the SMS still waits for its provider (not due for an hour).
+      expect(await sender.runDueNow()).toEqual({ sent: 1, retried: 0, dead: 0, held: 0 });
+      await smtp.waitFor(1);
+      const after = await db
+        .selectFrom('notification_messages')
+        .select(['id', 'status', 'attempts'])
+        .execute();
+      expect(after.find((row) => row.id === mail)).toMatchObject({ status: 'sent', attempts: 1 });
+      expect(after.find((row) => row.id === sms)).toMatchObject({ status: 'pending', attempts: 0 });
+    });
   });
 }

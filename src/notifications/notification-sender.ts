@@ -68,6 +68,8 @@ export interface RunSummary {
   sent: number;
   retried: number;
   dead: number;
+  /** Waiting for their channel's settings (not attempts). */
+  held: number;
 }
 
 export interface DeliveryResult {
@@ -165,7 +167,7 @@ export class NotificationSender {
   }
 
   private async runLoop(): Promise<RunSummary> {
-    const summary: RunSummary = { sent: 0, retried: 0, dead: 0 };
+    const summary: RunSummary = { sent: 0, retried: 0, dead: 0, held: 0 };
     for (let batch = 0; batch < MAX_BATCHES_PER_RUN; batch++) {
       this.runAgain = false;
       const claimed = await this.claimDue(this.options.batchSize);
@@ -175,6 +177,7 @@ export class NotificationSender {
           const { step } = await this.deliverClaimed(row);
           if (step.status === 'sent') summary.sent++;
           else if (step.status === 'dead') summary.dead++;
+          else if (step.status === 'held') summary.held++;
           else summary.retried++;
         } catch (error) {
           // Recording failed (the database went away): the row stays claimed and is tried again under the
@@ -254,7 +257,7 @@ export class NotificationSender {
     switch (row.channel) {
       case 'email': {
         const smtp = await loadSmtpForSending(this.db, this.context.secrets);
-        if (!smtp) return { kind: 'transient', error: 'SMTP is not configured' };
+        if (!smtp) return { kind: 'unconfigured', error: 'SMTP is not configured' };
         return sendEmail(smtp, {
           id: row.id,
           to: row.address,
@@ -265,7 +268,7 @@ export class NotificationSender {
       }
       case 'sms': {
         const provider = await loadSmsForSending(this.db, this.context.secrets);
-        if (!provider) return { kind: 'transient', error: 'the SMS provider is not configured' };
+        if (!provider) return { kind: 'unconfigured', error: 'the SMS provider is not configured' };
         return sendSms(provider, { id: row.id, to: row.address, body: row.body_text });
       }
       case 'webhook': {
@@ -307,6 +310,18 @@ export class NotificationSender {
         .where('id', '=', row.id)
         .where('status', '=', 'sending')
         .where('attempts', '=', row.attempts);
+      if (step.status === 'held') {
+        // Not an attempt: the claim's count is given back, and nothing is audited.
+        await ours
+          .set({
+            status: 'pending',
+            attempts: row.attempts - 1,
+            last_error: step.error,
+            next_attempt_at: new Date(now.getTime() + step.recheckInMs).toISOString(),
+          })
+          .execute();
+        return;
+      }
       if (step.status === 'sent') {
         await ours.set({ status: 'sent', sent_at: at, last_error: null }).execute();
       } else if (step.status === 'dead') {

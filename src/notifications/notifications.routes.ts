@@ -336,6 +336,9 @@ export const notificationsRoutes: FastifyPluginAsyncZod<{
             channel: z.enum(['email', 'sms']),
             status: z.enum(['pending', 'sending', 'sent', 'dead']),
             error: z.string().nullable(),
+            waitingForSettings: z
+              .boolean()
+              .describe('the channel is not configured yet: the message waits for its settings'),
           }),
           ...errors,
         },

@@ -29,7 +29,17 @@ export type DeliveryOutcome =
   /** Worth trying again later (a timeout, a 5xx, a refused connection, 408, 429). */
   | { kind: 'transient'; error: string }
   /** Will never work as it stands (a 4xx, an unknown recipient): dead at once. */
-  | { kind: 'permanent'; error: string };
+  | { kind: 'permanent'; error: string }
+  /** The channel has no settings yet (no SMTP server, no SMS provider): no attempt was made. */
+  | { kind: 'unconfigured'; error: string };
+
+/**
+ * A message whose channel is not configured waits: it is not an attempt, so it costs none of its attempts
+ * and writes no audit entry (a fresh install would otherwise fill its log with failures it cannot help).
+ * Saving the channel's settings releases it at once; until then it is looked at again every hour.
+ */
+export const WAITING_FOR_SETTINGS = 'waiting for channel settings';
+export const HELD_RECHECK_MS = 60 * 60_000;
 
 /**
  * Classifies an HTTP status from an SMS provider or a webhook endpoint: 2xx delivered; 408 and 429 and
@@ -48,7 +58,8 @@ export function outcomeOfHttpStatus(status: number, what: string): DeliveryOutco
 export type NextStep =
   | { status: 'sent' }
   | { status: 'pending'; retryInMs: number; error: string }
-  | { status: 'dead'; error: string };
+  | { status: 'dead'; error: string }
+  | { status: 'held'; recheckInMs: number; error: string };
 
 /**
  * The next state of a message after attempt number `attempt` (1-based) came to `outcome`.
@@ -56,6 +67,12 @@ export type NextStep =
  */
 export function nextStep(outcome: DeliveryOutcome, attempt: number, random: number): NextStep {
   if (outcome.kind === 'delivered') return { status: 'sent' };
+  if (outcome.kind === 'unconfigured')
+    return {
+      status: 'held',
+      recheckInMs: HELD_RECHECK_MS,
+      error: `${WAITING_FOR_SETTINGS}: ${outcome.error}`,
+    };
   if (outcome.kind === 'permanent' || attempt >= MAX_ATTEMPTS)
     return { status: 'dead', error: outcome.error };
   return { status: 'pending', retryInMs: retryDelayMs(attempt, random), error: outcome.error };
