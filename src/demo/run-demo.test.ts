@@ -1,12 +1,18 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AuditLog } from '../audit/audit-log.js';
+import { SecretBox } from '../credentials/secret-box.js';
 import { entryHash, GENESIS_HASH } from '../domain/audit/audit-chain.js';
+import { InProcessLiveEvents } from '../live/live-events.js';
 import { ActivePolicyCache } from '../policy/active-policy.js';
 import { createTestDatabase, type TestDatabase, testDialects } from '../store/test-databases.js';
 import { planDemo } from './demo-plan.js';
 import { runDemo } from './run-demo.js';
 
 const END = new Date('2026-11-27T15:00:00Z');
+const secretsKeyPath = join(mkdtempSync(join(tmpdir(), 'keywarden-demo-')), 'secrets.key');
 
 async function demoInto(database: TestDatabase, seed: number) {
   const now = () => END;
@@ -15,6 +21,9 @@ async function demoInto(database: TestDatabase, seed: number) {
     audit: new AuditLog({ now }),
     policies: new ActivePolicyCache(database.store.db),
     now,
+    secrets: new SecretBox({ path: secretsKeyPath }),
+    live: new InProcessLiveEvents(),
+    publicUrl: 'http://localhost:8080',
     close: async () => {},
   };
   return runDemo(context, { days: 10, seed, end: END });
@@ -96,6 +105,30 @@ for (const dialect of await testDialects()) {
         expect(entryHash(previous, content)).toBe(row.hash);
         previous = row.hash;
       });
+    });
+
+    it('plays the notification workers in simulated time: nothing left to announce as news, nothing failed', async () => {
+      const database = await createTestDatabase(dialect);
+      databases.push(database);
+      const summary = await demoInto(database, 5);
+      const db = database.store.db;
+      const outbox = await db.selectFrom('outbox').select(['status', 'created_at']).execute();
+      expect(outbox.length).toBeGreaterThan(summary.checkouts);
+      expect(outbox.filter((event) => event.status !== 'delivered')).toEqual([]);
+      const messages = await db.selectFrom('notification_messages').selectAll().execute();
+      expect(messages.length).toBeGreaterThan(0);
+      expect(messages.every((m) => Date.parse(m.created_at) <= END.getTime())).toBe(true);
+      // In-app messages reached their inboxes; e-mail and SMS wait for settings with every attempt left.
+      for (const message of messages) {
+        if (message.channel === 'in-app') expect(message.status).toBe('sent');
+        else expect(message).toMatchObject({ status: 'pending', attempts: 0 });
+      }
+      const types = (await db.selectFrom('audit_entries').select(['type', 'at']).execute()).filter((entry) =>
+        /^(notification|checkout\.overdue)/.test(entry.type),
+      );
+      expect(types.some((entry) => entry.type === 'notification.routed')).toBe(true);
+      expect(types.filter((entry) => entry.type === 'notification.failed')).toEqual([]);
+      expect(types.every((entry) => Date.parse(entry.at) <= END.getTime())).toBe(true);
     });
 
     it('refuses to run into a database that already has a policy', async () => {

@@ -1,17 +1,27 @@
 /**
  * `keywarden demo`: loads the Riverside example as an approved policy and plays N days of planned key
  * traffic through the real checkout and return services, each at its own simulated instant, so that the
- * database, audit chain and outbox look exactly as after N real days.
+ * database, audit chain and outbox look exactly as after N real days. The notification workers (event
+ * router, escalations, overdue scheduler, sender) run in the same simulated time, so messages, overdue
+ * marks, escalations and incidents carry the instants they would have had, and a server started on the
+ * demo does not announce two weeks of history as news. E-mail and SMS wait for their channel settings.
  */
 import { readFileSync } from 'node:fs';
 import { DateTime } from 'luxon';
 import type { AppContext } from '../app/app-context.js';
 import { recordCheckout, recordReturn } from '../checkouts/checkouts.service.js';
 import { KeywardenError } from '../domain/errors.js';
+import { nextEscalationAt } from '../notifications/escalations.js';
+import { EventRouter } from '../notifications/event-router.js';
+import { NotificationSender } from '../notifications/notification-sender.js';
+import { OverdueScheduler } from '../overdue/overdue-scheduler.js';
 import { approvePolicyVersion, importPolicyVersion } from '../policy/policy-versions.service.js';
 import { planDemo } from './demo-plan.js';
 
-export type DemoContext = Pick<AppContext, 'store' | 'audit' | 'policies' | 'now'>;
+export type DemoContext = Pick<
+  AppContext,
+  'store' | 'audit' | 'policies' | 'now' | 'secrets' | 'live' | 'publicUrl'
+>;
 
 export const DEMO_POLICY_URL = new URL('../../examples/riverside-pd.yaml', import.meta.url);
 
@@ -83,12 +93,37 @@ export async function runDemo(
   const pending: PendingReturn[] = [];
   const endMs = end.getTime();
 
+  // The background workers of `serve`, driven by hand at each simulated instant.
+  const db = context.store.db;
+  const router = new EventRouter(db, services);
+  const overdue = new OverdueScheduler(db, services);
+  const sender = new NotificationSender(db, services);
+  let overdueNext: number | null = null;
+  const settle = async () => {
+    await router.runOnce();
+    overdueNext = (await overdue.tick()).nextAt;
+    await router.runOnce(); // the overdue events just raised
+    await sender.runDueNow();
+  };
+  /** Runs what falls due (escalation steps, reminders, overdue marks) before `instant`, each at its time. */
+  const catchUpTo = async (instant: number) => {
+    for (let step = 0; step < 10_000; step++) {
+      const escalation = await nextEscalationAt(db);
+      const next = Math.min(overdueNext ?? Number.POSITIVE_INFINITY, escalation ?? Number.POSITIVE_INFINITY);
+      if (!(next <= instant)) break;
+      clock = Math.max(clock, next);
+      await settle();
+    }
+    clock = Math.max(clock, instant);
+  };
+
   const returnDueBefore = async (instant: number) => {
     pending.sort((a, b) => a.at - b.at);
     while (pending.length && (pending[0] as PendingReturn).at <= instant) {
       const next = pending.shift() as PendingReturn;
-      clock = next.at;
+      await catchUpTo(next.at);
       const closed = await context.store.db.transaction().execute((trx) => recordReturn(trx, services, next));
+      await settle();
       summary.returns++;
       if (closed.late) summary.late++;
     }
@@ -98,12 +133,13 @@ export async function runDemo(
   for (const attempt of planDemo({ start, days: options.days + 1, seed: options.seed })) {
     if (attempt.at > endMs) break;
     await returnDueBefore(attempt.at);
-    clock = attempt.at;
+    await catchUpTo(attempt.at);
     summary.attempts++;
     try {
       const outcome = await context.store.db
         .transaction()
         .execute((trx) => recordCheckout(trx, services, attempt));
+      await settle();
       if (!outcome.ok) {
         summary.denials++;
         continue;
@@ -125,6 +161,8 @@ export async function runDemo(
     }
   }
   await returnDueBefore(endMs);
+  await catchUpTo(endMs);
+  await settle();
   summary.stillOut = (
     await context.store.db.selectFrom('checkouts').select('id').where('status', '=', 'open').execute()
   ).length;
