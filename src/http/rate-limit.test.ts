@@ -49,6 +49,7 @@ for (const dialect of await testDialects()) {
         now: bed.context.now,
         terminal: { ...bed.context, factors: createFactorChecks(bed.context), rp },
         console: { ...bed.context, rp },
+        approvals: bed.context,
         ...extra,
       });
       apps.push(app);
@@ -133,6 +134,15 @@ for (const dialect of await testDialects()) {
       });
       expect(options.statusCode).toBe(200);
       expect(options.headers['ratelimit-remaining']).toBe('9');
+      // A decision through a one-time approval link checks a password and a code: the sign-in budget.
+      const link = await app.inject({
+        method: 'POST',
+        url: '/api/v1/approval-links/no-such-token/decision',
+        remoteAddress: '203.0.113.7',
+        payload: { password: 'not the password at all', totp: '000000', decision: 'approve' },
+      });
+      expect(link.headers['ratelimit-policy']).toBe('10;w=60');
+      expect(link.headers['ratelimit-remaining']).toBe('9');
     });
 
     it('limits every /api/v1 request per address, and leaves other addresses alone', async () => {

@@ -2,7 +2,8 @@
  * Rate limits, counted by @fastify/rate-limit's in-memory store and answered in our own shape. Three budgets:
  *
  * - `api`: every request to /api/v1, per client IP: generous, against floods and runaway scripts;
- * - `signIn`: console sign-in (`POST /api/v1/console/sessions`) and its passkey challenge, per client IP,
+ * - `signIn`: console sign-in (`POST /api/v1/console/sessions`), its passkey challenge and decisions through
+ *   one-time approval links (which check a password and a code too), per client IP,
  *   each route counted apart: against password spraying across many people, which the per-person lockout
  *   does not see;
  * - `terminalSessions`: `POST /api/v1/cabinets/:cabinet/sessions`, per cabinet token (a hash of it; per IP
@@ -85,6 +86,8 @@ interface Budgeted {
 const SIGN_IN_ROUTES = new Set([
   'POST /api/v1/console/sessions',
   'POST /api/v1/console/sessions/passkey-options',
+  // Deciding through a one-time approval link checks a password and a code like a sign-in.
+  'POST /api/v1/approval-links/:token/decision',
 ]);
 
 function routeOf(request: FastifyRequest): string {
