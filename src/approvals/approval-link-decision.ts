@@ -1,14 +1,17 @@
 /**
  * Deciding through a one-time approval link. The link names the approver; the approver proves themself with
- * their password and authenticator code, checked by the console's own sign-in (signIn in
- * src/console/console-sessions.service.ts): the same lockout shared with the cabinets, the same single-use
- * codes, the same audit entries, the same answer to every failure. Reusing the whole sign-in, rather than a
- * copy of its checks, keeps the two from drifting apart; the console session it opens lives only inside
- * this transaction and is ended at once (its token never leaves the server).
+ * their password and authenticator code, checked by the console's own checks (verifyConsoleFactors in
+ * src/console/console-sessions.service.ts, which sign-in uses too): the same lockout shared with the
+ * cabinets, the same single-use codes, the same audit of failures (with `via: "approval-link"`), the same
+ * answer to every failure. No console session is opened: the decision stands on its own.
  */
 import type { Transaction } from 'kysely';
 import type { ConsoleContext } from '../console/console-sessions.service.js';
-import { signIn, signOut } from '../console/console-sessions.service.js';
+import {
+  type ConsoleUser,
+  loadConsoleUser,
+  verifyConsoleFactors,
+} from '../console/console-sessions.service.js';
 import { KeywardenError } from '../domain/errors.js';
 import type { DB } from '../store/schema.js';
 import { assertMayDecide } from './approval-access.js';
@@ -47,12 +50,13 @@ export async function decideThroughLink(
   const usable = await usableLink(trx, input.token, now);
   if (!usable) return { ok: false, failure: 'link_not_usable' };
   const { link, approval } = usable;
-  const signedIn = await signIn(trx, context, {
-    person: link.person,
-    password: input.password,
-    totp: input.totp,
-  });
-  if (!signedIn.ok) {
+  const verified = await verifyConsoleFactors(
+    trx,
+    context,
+    { person: link.person, password: input.password, totp: input.totp },
+    'approval-link',
+  );
+  if (!verified.ok) {
     await context.audit.append(trx, {
       type: 'approval.link-refused',
       at: now.toISOString(),
@@ -64,8 +68,8 @@ export async function decideThroughLink(
     });
     return { ok: false, failure: 'authentication_failed' };
   }
-  await signOut(trx, context, { id: signedIn.session.id, person: link.person });
-  assertMayDecide(signedIn.user, approval, await eligibleApprovers(trx, approval.person, approval.approver));
+  const user = (await loadConsoleUser(trx, link.person)) as ConsoleUser;
+  assertMayDecide(user, approval, await eligibleApprovers(trx, approval.person, approval.approver));
   if (!(await useApprovalLink(trx, input.token, now.toISOString())))
     throw new KeywardenError('approval_not_usable', LINK_NOT_USABLE);
   const decided = await decideApproval(trx, context, {

@@ -4,6 +4,7 @@
  * supervisor of p-ruiz and p-novak) with passwords and authenticators, and helpers to ask for approvals.
  */
 import type { FastifyInstance } from 'fastify';
+import { buildConsoleServer } from '../console/console-server.testing.js';
 import { startConsoleSession } from '../console/console-sessions.service.js';
 import { createAdmin, grantConsoleRole, setPassword } from '../console/console-users.service.js';
 import { enrolTotp } from '../credentials/credentials.service.js';
@@ -11,7 +12,6 @@ import { type CredentialTestBed, createCredentialTestBed } from '../credentials/
 import { createFactorChecks } from '../credentials/factor-verification.js';
 import { relyingParty } from '../credentials/webauthn-config.js';
 import { decodeBase32, totpCode } from '../domain/credentials/totp.js';
-import { buildServer } from '../http/server.js';
 import type { Dialect } from '../store/database.js';
 import { type Approval, requestApproval } from './approvals.service.js';
 
@@ -48,7 +48,8 @@ export async function createApprovalTestBed(dialect: Dialect): Promise<ApprovalT
     seeds['p-chen'] = decodeBase32((await enrolTotp(trx, context, 'p-chen')).secret);
   });
   const rp = relyingParty({ id: 'localhost', origins: ['http://localhost:8080'] });
-  const app = await buildServer({
+  // The console tests' raised rate limits: these tests sign in and use links more than 10 times a minute.
+  const app = await buildConsoleServer({
     store: bed.database.store,
     now: context.now,
     terminal: { ...context, factors: createFactorChecks(context), rp },

@@ -114,17 +114,43 @@ export async function signIn(
   context: ConsoleContext,
   input: SignInInput,
 ): Promise<SignInResult> {
+  const verified = await verifyConsoleFactors(trx, context, input);
+  if (!verified.ok) return verified;
+  const now = context.now();
+  const opened = await startConsoleSession(trx, verified.person, now);
+  const user = (await loadConsoleUser(trx, verified.person)) as ConsoleUser;
+  await context.audit.append(trx, {
+    type: 'console.signed-in',
+    at: now.toISOString(),
+    actor: verified.person,
+    person: verified.person,
+    data: { session: opened.session.id.slice(0, 16), roles: user.roles },
+  });
+  return { ok: true, ...opened, user };
+}
+
+/**
+ * The two factors of a console user, checked as sign-in checks them (same lockout, same timing, same audit
+ * of failures as `console.sign-in-failed` with `via`) without opening a session: for an action that stands
+ * on its own, such as deciding through a one-time approval link.
+ */
+export async function verifyConsoleFactors(
+  trx: Transaction<DB>,
+  context: ConsoleContext,
+  input: SignInInput,
+  via: 'sign-in' | 'approval-link' = 'sign-in',
+): Promise<{ ok: true; person: string } | { ok: false; reason: string }> {
   const now = context.now();
   const at = now.toISOString();
-  const failed = async (reason: string, person: string | null): Promise<SignInResult> => {
+  const failed = async (reason: string, person: string | null) => {
     await context.audit.append(trx, {
       type: 'console.sign-in-failed',
       at,
       actor: person,
       person,
-      data: { reason },
+      data: via === 'sign-in' ? { reason } : { reason, via },
     });
-    return { ok: false, reason };
+    return { ok: false as const, reason };
   };
 
   const person = await findPerson(trx, input.person);
@@ -166,16 +192,7 @@ export async function signIn(
 
   await recordSignInSuccess(trx, context, person.id);
   if (password) await markCredentialUsed(trx, password.id, at);
-  const opened = await startConsoleSession(trx, person.id, now);
-  const user = (await loadConsoleUser(trx, person.id)) as ConsoleUser;
-  await context.audit.append(trx, {
-    type: 'console.signed-in',
-    at,
-    actor: person.id,
-    person: person.id,
-    data: { session: opened.session.id.slice(0, 16), roles: user.roles },
-  });
-  return { ok: true, ...opened, user };
+  return { ok: true, person: person.id };
 }
 
 /**
