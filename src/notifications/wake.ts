@@ -28,10 +28,20 @@ export type WakeChannel = (typeof WAKE_CHANNELS)[keyof typeof WAKE_CHANNELS];
 const wakes = new EventEmitter();
 wakes.setMaxListeners(0);
 
-/** Wakes the workers of `channel` once `trx` commits (PostgreSQL) or now, behind `trx` (SQLite). */
+/**
+ * Channels that a PostgreSQL trigger notifies on insert (migration 2026-11-28T04-outbox-wake-trigger): an
+ * outbox event is written on every checkout and return, and the trigger saves that path a round trip.
+ */
+const NOTIFIED_BY_TRIGGER: ReadonlySet<WakeChannel> = new Set([WAKE_CHANNELS.outbox]);
+
+/**
+ * Wakes the workers of `channel` once `trx` commits (PostgreSQL) or now, behind `trx` (SQLite). Call it
+ * in the transaction that inserted the work (for the outbox channel, on PostgreSQL, the insert's trigger
+ * has already done it).
+ */
 export async function wakeOnCommit(trx: Transaction<DB>, channel: WakeChannel): Promise<void> {
   if (dialectOf(trx) === 'postgres') {
-    await sql`select pg_notify(${channel}, '')`.execute(trx);
+    if (!NOTIFIED_BY_TRIGGER.has(channel)) await sql`select pg_notify(${channel}, '')`.execute(trx);
     return;
   }
   wakes.emit(channel);

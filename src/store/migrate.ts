@@ -13,6 +13,7 @@ import * as notificationChannels from './migrations/2026-11-27T23-notification-c
 import * as incidentsEscalations from './migrations/2026-11-28T00-incidents-escalations.js';
 import * as apiTokens from './migrations/2026-11-28T01-api-tokens.js';
 import * as approvalLinks from './migrations/2026-11-28T02-approval-links.js';
+import * as outboxWakeTrigger from './migrations/2026-11-28T04-outbox-wake-trigger.js';
 import type { DB } from './schema.js';
 
 const MIGRATIONS: Record<string, Migration> = {
@@ -26,6 +27,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026-11-28T00-incidents-escalations': incidentsEscalations,
   '2026-11-28T01-api-tokens': apiTokens,
   '2026-11-28T02-approval-links': approvalLinks,
+  '2026-11-28T04-outbox-wake-trigger': outboxWakeTrigger,
 };
 
 export interface MigrationReport {
