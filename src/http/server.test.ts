@@ -176,6 +176,64 @@ for (const dialect of await testDialects()) {
       expect(procedure.statusCode).toBe(404);
     });
 
+    it('shows open incidents and notifications that cannot go out, to act on', async () => {
+      const db = database.store.db;
+      await db
+        .insertInto('incidents')
+        .values({
+          id: 'inc-status-1',
+          kind: 'overdue',
+          status: 'open',
+          person_id: 'p-ruiz',
+          key_id: 'car-101',
+          checkout_id: null,
+          owner_id: 'p-chen',
+          summary: 'Patrol car 101 is 2 hours overdue',
+          opened_at: '2026-11-27T10:30:00.000Z',
+          closed_at: null,
+          resolution: null,
+        })
+        .execute();
+      await db
+        .insertInto('notification_messages')
+        .values({
+          id: 'msg-status-1',
+          idempotency_key: 'status-page-test',
+          event_id: null,
+          event_type: 'checkout',
+          rule_id: 'after-hours-removal',
+          channel: 'email',
+          recipient_person_id: 'p-chen',
+          address: 'm.chen@riverside.example',
+          subject: 'x',
+          body_text: 'x',
+          body_html: null,
+          payload: '{}',
+          status: 'pending',
+          attempts: 0,
+          next_attempt_at: '2026-11-27T11:30:00.000Z',
+          created_at: '2026-11-27T10:30:00.000Z',
+          sent_at: null,
+          read_at: null,
+          last_error: 'waiting for channel settings: SMTP is not configured',
+        })
+        .execute();
+      const detailed = await get('/');
+      expect(detailed.body).toContain('Open incidents (1)');
+      expect(detailed.body).toContain('Patrol car 101 is 2 hours overdue');
+      expect(detailed.body).toContain('1 notification waiting for channel settings');
+      const summary = await buildServer({
+        store: database.store,
+        now: () => new Date('2026-11-27T12:00:00Z'),
+      });
+      const counts = await summary.inject({ method: 'GET', url: '/' });
+      await summary.close();
+      expect(counts.body).toContain('1 open incident;');
+      expect(counts.body).not.toContain('Patrol car 101 is 2 hours overdue');
+      await db.deleteFrom('incidents').where('id', '=', 'inc-status-1').execute();
+      await db.deleteFrom('notification_messages').where('id', '=', 'msg-status-1').execute();
+    });
+
     it('links the demo to its written procedure without a sign-in', async () => {
       const response = await app.inject({ method: 'GET', url: '/procedure' });
       expect(response.statusCode).toBe(200);

@@ -1,11 +1,13 @@
 /**
  * GET /: a read-only status page for a person who just started Keywarden: the active policy, where every
- * key is, who holds what (overdue ones marked), the latest audit entries, and links to the API docs and the
+ * key is, who holds what (overdue ones marked), open incidents, notifications that cannot go out (waiting
+ * for channel settings, dead letters), the latest audit entries, and links to the API docs and the
  * written procedure. The full console arrives with the web issue; this page needs no JavaScript.
  */
 import type { FastifyInstance } from 'fastify';
 import { DateTime } from 'luxon';
 import { KeywardenError } from '../domain/errors.js';
+import { WAITING_FOR_SETTINGS } from '../domain/notifications/delivery-policy.js';
 import { escapeHtml, renderProcedure } from '../domain/procedure/render-procedure.js';
 import { getPolicyVersion } from '../policy/policy-versions.service.js';
 import type { Store } from '../store/database.js';
@@ -55,7 +57,7 @@ export function registerStatusPage(
 
   app.get('/', { schema: { hide: true } }, async (_request, reply) => {
     const db = store.db;
-    const [active, keys, open, entries, head] = await Promise.all([
+    const [active, keys, open, entries, head, incidents, backlog] = await Promise.all([
       db.selectFrom('policy_versions').selectAll().where('status', '=', 'active').executeTakeFirst(),
       db
         .selectFrom('keys')
@@ -94,7 +96,45 @@ export function registerStatusPage(
         .execute(),
       db.selectFrom('audit_entries').selectAll().orderBy('seq', 'desc').limit(15).execute(),
       db.selectFrom('audit_head').selectAll().where('id', '=', 1).executeTakeFirst(),
+      db
+        .selectFrom('incidents')
+        .select(['id', 'kind', 'summary', 'opened_at', 'owner_id'])
+        .where('status', '=', 'open')
+        .orderBy('opened_at', 'desc')
+        .limit(50)
+        .execute(),
+      db
+        .selectFrom('notification_messages')
+        .select([
+          (eb) =>
+            eb.fn
+              .sum<number>(
+                eb.case().when('last_error', 'like', `${WAITING_FOR_SETTINGS}:%`).then(1).else(0).end(),
+              )
+              .as('waiting'),
+          (eb) => eb.fn.sum<number>(eb.case().when('status', '=', 'dead').then(1).else(0).end()).as('dead'),
+        ])
+        .where('status', 'in', ['pending', 'dead'])
+        .executeTakeFirst(),
     ]);
+    const waiting = Number(backlog?.waiting ?? 0);
+    const dead = Number(backlog?.dead ?? 0);
+    // What an administrator should act on: open incidents, messages that cannot go out.
+    const attention = [
+      `${incidents.length}${incidents.length === 50 ? '+' : ''} open incident${incidents.length === 1 ? '' : 's'}`,
+      waiting > 0
+        ? `${waiting} notification${waiting === 1 ? '' : 's'} waiting for channel settings (<code>keywarden notify smtp set --help</code>)`
+        : null,
+      dead > 0 ? `${dead} undeliverable (dead) notification${dead === 1 ? '' : 's'}` : null,
+    ]
+      .filter((line) => line !== null)
+      .join('; ');
+    const incidentRows = incidents
+      .map(
+        (i) =>
+          `<tr><td>${escapeHtml(i.opened_at.replace('T', ' ').slice(0, 16))} UTC</td><td>${escapeHtml(i.kind)}</td><td>${escapeHtml(i.summary)}</td><td>${escapeHtml(i.owner_id ?? '')}</td></tr>`,
+      )
+      .join('');
     const nowIso = now().toISOString();
     const keyRows = keys
       .map(
@@ -126,9 +166,10 @@ export function registerStatusPage(
 ${
   detailed
     ? `<section class="wide"><h2>Keys out now (${open.length})</h2>${open.length ? `<table><tr><th>Person</th><th>Key</th><th>Taken (site time)</th><th>Due</th><th>Reason</th></tr>${openRows}</table>` : '<p class="muted">Every key is in its cabinet.</p>'}</section>
+<section class="wide"><h2>Open incidents (${incidents.length})</h2><p class="muted">${attention}.</p>${incidents.length ? `<table><tr><th>Opened</th><th>Kind</th><th>What happened</th><th>Owner</th></tr>${incidentRows}</table>` : ''}</section>
 <section><h2>Keys (${keys.length})</h2><table><tr><th>Id</th><th>Key</th><th>Home</th><th>Status</th></tr>${keyRows}</table></section>
 <section><h2>Latest audit entries</h2><p class="muted">Chain head: entry ${head?.seq ?? 0}, <code>${escapeHtml((head?.hash ?? '').slice(0, 16))}…</code></p><table><tr><th>#</th><th>When</th><th>Event</th><th>Person</th><th>Key</th></tr>${entryRows}</table></section>`
-    : `<section class="wide"><h2>Keys out now: ${open.length} of ${keys.length}</h2><p class="muted">${open.filter((c) => c.due_at !== null && c.due_at < nowIso).length} overdue. Audit chain head: entry ${head?.seq ?? 0}. Who holds which key is shown to signed-in managers (the API under /api/v1; the console arrives later).</p></section>`
+    : `<section class="wide"><h2>Keys out now: ${open.length} of ${keys.length}</h2><p class="muted">${open.filter((c) => c.due_at !== null && c.due_at < nowIso).length} overdue. Audit chain head: entry ${head?.seq ?? 0}.</p><p class="muted">${attention}. Who holds which key is shown to signed-in managers (the API under /api/v1; the console arrives later).</p></section>`
 }
 </main></body></html>`;
   });
