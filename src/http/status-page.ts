@@ -120,15 +120,18 @@ export function registerStatusPage(
     const waiting = Number(backlog?.waiting ?? 0);
     const dead = Number(backlog?.dead ?? 0);
     // What an administrator should act on: open incidents, messages that cannot go out.
-    const attention = [
-      `${incidents.length}${incidents.length === 50 ? '+' : ''} open incident${incidents.length === 1 ? '' : 's'}`,
+    const incidentCount = `${incidents.length}${incidents.length === 50 ? '+' : ''} open incident${incidents.length === 1 ? '' : 's'}`;
+    const deliveryProblems = [
       waiting > 0
         ? `${waiting} notification${waiting === 1 ? '' : 's'} waiting for channel settings (<code>keywarden notify smtp set --help</code>)`
         : null,
       dead > 0 ? `${dead} undeliverable (dead) notification${dead === 1 ? '' : 's'}` : null,
-    ]
-      .filter((line) => line !== null)
-      .join('; ');
+    ].filter((line) => line !== null);
+    // What an administrator should act on: open incidents, messages that cannot go out.
+    const attention = [incidentCount, ...deliveryProblems].join('; ');
+    const deliveryLine = deliveryProblems.length
+      ? `${deliveryProblems.join('; ')}.`
+      : 'Every notification so far has gone out.';
     const incidentRows = incidents
       .map(
         (i) =>
@@ -166,7 +169,7 @@ export function registerStatusPage(
 ${
   detailed
     ? `<section class="wide"><h2>Keys out now (${open.length})</h2>${open.length ? `<table><tr><th>Person</th><th>Key</th><th>Taken (site time)</th><th>Due</th><th>Reason</th></tr>${openRows}</table>` : '<p class="muted">Every key is in its cabinet.</p>'}</section>
-<section class="wide"><h2>Open incidents (${incidents.length})</h2><p class="muted">${attention}.</p>${incidents.length ? `<table><tr><th>Opened</th><th>Kind</th><th>What happened</th><th>Owner</th></tr>${incidentRows}</table>` : ''}</section>
+<section class="wide"><h2>Open incidents (${incidents.length})</h2><p class="muted">${deliveryLine}</p>${incidents.length ? `<table><tr><th>Opened</th><th>Kind</th><th>What happened</th><th>Owner</th></tr>${incidentRows}</table>` : ''}</section>
 <section><h2>Keys (${keys.length})</h2><table><tr><th>Id</th><th>Key</th><th>Home</th><th>Status</th></tr>${keyRows}</table></section>
 <section><h2>Latest audit entries</h2><p class="muted">Chain head: entry ${head?.seq ?? 0}, <code>${escapeHtml((head?.hash ?? '').slice(0, 16))}…</code></p><table><tr><th>#</th><th>When</th><th>Event</th><th>Person</th><th>Key</th></tr>${entryRows}</table></section>`
     : `<section class="wide"><h2>Keys out now: ${open.length} of ${keys.length}</h2><p class="muted">${open.filter((c) => c.due_at !== null && c.due_at < nowIso).length} overdue. Audit chain head: entry ${head?.seq ?? 0}.</p><p class="muted">${attention}. Who holds which key is shown to signed-in managers (the API under /api/v1; the console arrives later).</p></section>`
