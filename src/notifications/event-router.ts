@@ -7,8 +7,8 @@
  * messages' unique idempotency keys make a second pass over the same event write nothing twice.
  *
  * It runs when woken (wakeOnCommit on the outbox channel, after each event is committed), on a slow safety
- * poll, and when an escalation falls due. PostgreSQL: several server processes share the events with
- * FOR UPDATE SKIP LOCKED.
+ * poll, and when an escalation falls due (the loop is the shared one in wakeable-worker.ts). PostgreSQL:
+ * several server processes share the events with FOR UPDATE SKIP LOCKED.
  */
 import type { Kysely, Transaction } from 'kysely';
 import { runEventConsequences } from '../consequences/consequences.service.js';
@@ -22,7 +22,8 @@ import type { DB } from '../store/schema.js';
 import { nextEscalationAt, runDueEscalations } from './escalations.js';
 import { writeMessages } from './message-writer.js';
 import { activePolicyOrNull, type NotifyContext } from './notify-context.js';
-import { onWake, WAKE_CHANNELS } from './wake.js';
+import { WAKE_CHANNELS } from './wake.js';
+import { WakeableWorker } from './wakeable-worker.js';
 
 /** Attempts at one event before it is set aside as dead (a bug, not a delivery problem: see last_error). */
 const MAX_ATTEMPTS = 10;
@@ -132,17 +133,23 @@ export interface EventRouterOptions {
 
 /** Runs routeEvent over pending events and the due escalation steps; see the file comment. */
 export class EventRouter {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-  private again = false;
-  private stopped = true;
-  private unsubscribe: (() => void) | null = null;
+  private readonly worker: WakeableWorker<{ events: number; escalations: number }>;
 
   constructor(
     private readonly db: Kysely<DB>,
     private readonly context: NotifyContext,
     private readonly options: EventRouterOptions = {},
-  ) {}
+  ) {
+    this.worker = new WakeableWorker({
+      wakeOn: [WAKE_CHANNELS.outbox],
+      run: () => this.runOnce(),
+      // Asked after the run, which may have opened or advanced escalations.
+      nextAt: () => nextEscalationAt(this.db),
+      pollMs: options.pollMs ?? 30_000,
+      now: () => this.context.now().getTime(),
+      onError: options.onError,
+    });
+  }
 
   /** Routes every pending event and runs every due escalation step now; returns how many of each. */
   async runOnce(): Promise<{ events: number; escalations: number }> {
@@ -189,58 +196,18 @@ export class EventRouter {
       .execute();
   }
 
+  /** Routes now and on every outbox wake, escalation due time and safety poll (wakeable-worker.ts). */
   start(): void {
-    if (!this.stopped) return;
-    this.stopped = false;
-    this.unsubscribe = onWake(WAKE_CHANNELS.outbox, () => this.wake());
-    this.wake();
+    this.worker.start();
   }
 
   /** Runs soon; a wake during a run makes one more run, so no event waits for the poll. */
   wake(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = (async () => {
-      do {
-        this.again = false;
-        try {
-          await this.runOnce();
-        } catch (error) {
-          this.options.onError?.(error);
-        }
-      } while (this.again && !this.stopped);
-    })().finally(() => {
-      this.running = null;
-      void this.arm();
-    });
-  }
-
-  private async arm(): Promise<void> {
-    if (this.stopped) return;
-    const poll = this.options.pollMs ?? 30_000;
-    let delay = poll;
-    try {
-      const next = await nextEscalationAt(this.db);
-      if (next !== null) delay = Math.max(0, Math.min(poll, next - this.context.now().getTime()));
-    } catch (error) {
-      this.options.onError?.(error);
-    }
-    if (this.stopped) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.wake(), delay);
-    this.timer.unref?.();
+    this.worker.wake();
   }
 
   /** Stops waking and waits for a run in progress. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    this.unsubscribe?.();
-    this.unsubscribe = null;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    await this.running;
+  stop(): Promise<void> {
+    return this.worker.stop();
   }
 }

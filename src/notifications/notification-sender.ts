@@ -12,8 +12,9 @@
  *   `notification.failed` (with the attempt, the error and the next try) or `notification.dead`.
  * - Retries back off exponentially with jitter (src/domain/notifications/delivery-policy.ts); a 4xx other
  *   than 408/429, or a refused recipient, is dead at once. A dead letter waits for an admin's retry.
- * - Waking: a committed message wakes the sender (onWake, src/notifications/wake.ts); a timer waits for the
- *   earliest next attempt, capped by a slow safety poll, so a lost wake costs latency, never a message.
+ * - Waking: a committed message wakes the sender (src/notifications/wake.ts); a timer waits for the
+ *   earliest next attempt, capped by a slow safety poll, so a lost wake costs latency, never a message. The
+ *   loop itself (coalescing wakes, the timer, stopping) is the shared one in wakeable-worker.ts.
  */
 import { type Kysely, type Selectable, sql } from 'kysely';
 import type { AuditLog } from '../audit/audit-log.js';
@@ -32,7 +33,8 @@ import { loadSmsForSending, loadSmtpForSending, loadWebhookForSending } from './
 import { sendEmail } from './channels/email-channel.js';
 import { sendSms } from './channels/sms-channel.js';
 import { sendWebhook } from './channels/webhook-channel.js';
-import { onWake, WAKE_CHANNELS } from './wake.js';
+import { WAKE_CHANNELS } from './wake.js';
+import { WakeableWorker } from './wakeable-worker.js';
 
 export type MessageRow = Selectable<NotificationMessageTable>;
 
@@ -84,15 +86,12 @@ const DEFAULTS = {
   leaseMs: 2 * 60_000,
   safetyPollMs: 60_000,
 };
-/** A run stops after this many batches and lets the timer take over, so one run cannot hog the process. */
-const MAX_BATCHES_PER_RUN = 50;
+/** A pass stops after this many batches and lets the timer take over, so one pass cannot hog the process. */
+const MAX_BATCHES_PER_PASS = 50;
 
 export class NotificationSender {
   private readonly options: Required<Omit<SenderOptions, 'onError'>> & Pick<SenderOptions, 'onError'>;
-  private running: Promise<RunSummary> | null = null;
-  private runAgain = false;
-  private timer: NodeJS.Timeout | null = null;
-  private unsubscribe: (() => void) | null = null;
+  private readonly worker: WakeableWorker<RunSummary>;
   private closed = false;
 
   constructor(
@@ -101,77 +100,53 @@ export class NotificationSender {
     options: SenderOptions = {},
   ) {
     this.options = { ...DEFAULTS, random: Math.random, ...options };
+    this.worker = new WakeableWorker({
+      wakeOn: [WAKE_CHANNELS.messages],
+      run: () => this.deliverDueBatches(),
+      nextAt: () => this.nextAttemptAt(),
+      pollMs: this.options.safetyPollMs,
+      now: () => this.context.now().getTime(),
+      merge: addSummaries,
+      onError: this.options.onError,
+    });
   }
 
-  /** Starts working in the background: on every wake, and by timer. */
+  /** Starts working in the background: on every wake, and by timer (wakeable-worker.ts). */
   start(): void {
-    if (this.unsubscribe || this.closed) return;
-    this.unsubscribe = onWake(WAKE_CHANNELS.messages, () => this.poke());
-    this.poke();
+    if (this.closed) return;
+    this.worker.start();
   }
 
   /** Stops taking work and waits for the deliveries in flight to be recorded. */
   async close(): Promise<void> {
     this.closed = true;
-    this.unsubscribe?.();
-    this.unsubscribe = null;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    await this.running?.catch(() => undefined);
+    await this.worker.stop();
   }
 
-  /** Runs due work soon; coalesces with a run in progress. */
-  private poke(): void {
-    if (this.closed) return;
-    if (this.running) {
-      this.runAgain = true;
-      return;
-    }
-    this.runDueNow().catch((error) => this.options.onError?.(error));
-  }
-
-  private async scheduleNext(): Promise<void> {
-    if (this.closed || this.running) return;
-    let delay = this.options.safetyPollMs;
-    try {
-      const next = await this.db
-        .selectFrom('notification_messages')
-        .select((eb) => eb.fn.min('next_attempt_at').as('at'))
-        .where('status', 'in', ['pending', 'sending'])
-        .executeTakeFirst();
-      if (next?.at) delay = Math.min(delay, Math.max(0, Date.parse(next.at) - this.context.now().getTime()));
-    } catch (error) {
-      this.options.onError?.(error);
-    }
-    if (this.closed || this.running) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.poke(), delay);
-    this.timer.unref();
+  /** When the earliest pending or claimed message is due (another try, or a lease running out). */
+  private async nextAttemptAt(): Promise<number | null> {
+    const next = await this.db
+      .selectFrom('notification_messages')
+      .select((eb) => eb.fn.min('next_attempt_at').as('at'))
+      .where('status', 'in', ['pending', 'sending'])
+      .executeTakeFirst();
+    return next?.at ? Date.parse(next.at) : null;
   }
 
   /**
    * Delivers everything due now, in batches, `concurrency` at a time, and returns what came of it. The
-   * background loop calls it; tests call it directly after moving their clock.
+   * background loop calls it; tests call it directly after moving their clock. A call during a run joins
+   * it (and makes it look once more) rather than claiming beside it.
    */
   runDueNow(): Promise<RunSummary> {
-    if (this.running) {
-      this.runAgain = true;
-      return this.running;
-    }
-    this.running = this.runLoop().finally(() => {
-      this.running = null;
-      // Started in the background: sleep until the next attempt is due (or the safety poll).
-      if (this.unsubscribe) void this.scheduleNext();
-    });
-    return this.running;
+    return this.worker.runNow();
   }
 
-  private async runLoop(): Promise<RunSummary> {
+  private async deliverDueBatches(): Promise<RunSummary> {
     const summary: RunSummary = { sent: 0, retried: 0, dead: 0, held: 0 };
-    for (let batch = 0; batch < MAX_BATCHES_PER_RUN; batch++) {
-      this.runAgain = false;
+    for (let batch = 0; batch < MAX_BATCHES_PER_PASS; batch++) {
       const claimed = await this.claimDue(this.options.batchSize);
-      if (claimed.length === 0 && !this.runAgain) break;
+      if (claimed.length === 0) break;
       await forEachBounded(claimed, this.options.concurrency, async (row) => {
         try {
           const { step } = await this.deliverClaimed(row);
@@ -372,6 +347,15 @@ export class NotificationSender {
       });
     });
   }
+}
+
+function addSummaries(a: RunSummary, b: RunSummary): RunSummary {
+  return {
+    sent: a.sent + b.sent,
+    retried: a.retried + b.retried,
+    dead: a.dead + b.dead,
+    held: a.held + b.held,
+  };
 }
 
 /** Runs `work` over `items`, at most `limit` at a time. */

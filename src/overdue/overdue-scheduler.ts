@@ -21,7 +21,8 @@ import { resolveRecipients } from '../domain/notifications/recipients.js';
 import { writeMessages } from '../notifications/message-writer.js';
 import { activePolicyOrNull, type NotifyContext } from '../notifications/notify-context.js';
 import { enqueueOutboxEvent } from '../notifications/outbox.js';
-import { onWake, WAKE_CHANNELS } from '../notifications/wake.js';
+import { WAKE_CHANNELS } from '../notifications/wake.js';
+import { WakeableWorker } from '../notifications/wakeable-worker.js';
 import type { ActivePolicy } from '../policy/active-policy.js';
 import type { DB } from '../store/schema.js';
 
@@ -80,19 +81,24 @@ function checkoutPayload(c: OpenCheckout): Record<string, unknown> {
 }
 
 export class OverdueScheduler {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-  private again = false;
-  private stopped = true;
-  private unsubscribe: (() => void) | null = null;
+  private readonly worker: WakeableWorker<OverdueTick>;
   readonly reminderLeadMs: number;
 
   constructor(
     private readonly db: Kysely<DB>,
     private readonly context: NotifyContext,
-    private readonly options: OverdueSchedulerOptions = {},
+    options: OverdueSchedulerOptions = {},
   ) {
     this.reminderLeadMs = options.reminderLeadMs ?? DEFAULT_REMINDER_LEAD_MS;
+    this.worker = new WakeableWorker({
+      // A new checkout writes an outbox event: its due time may be the next one.
+      wakeOn: [WAKE_CHANNELS.outbox],
+      run: () => this.tick(),
+      nextAt: (lastTick) => lastTick?.nextAt ?? null,
+      pollMs: options.pollMs ?? 60_000,
+      now: () => this.context.now().getTime(),
+      onError: options.onError,
+    });
   }
 
   /** Does everything due now; returns what it did and when to look next. */
@@ -278,51 +284,16 @@ export class OverdueScheduler {
     return describeEvent(event, active.policy, active.compiled, this.context.publicUrl);
   }
 
+  /** Ticks now, at the next due instant, on outbox wakes and on the safety poll (wakeable-worker.ts). */
   start(): void {
-    if (!this.stopped) return;
-    this.stopped = false;
-    // A new checkout writes an outbox event: its due time may be the next one.
-    this.unsubscribe = onWake(WAKE_CHANNELS.outbox, () => this.wake());
-    this.wake();
+    this.worker.start();
   }
 
   wake(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    let next: number | null = null;
-    this.running = (async () => {
-      do {
-        this.again = false;
-        try {
-          next = (await this.tick()).nextAt;
-        } catch (error) {
-          this.options.onError?.(error);
-        }
-      } while (this.again && !this.stopped);
-    })().finally(() => {
-      this.running = null;
-      this.arm(next);
-    });
+    this.worker.wake();
   }
 
-  private arm(next: number | null): void {
-    if (this.stopped) return;
-    const poll = this.options.pollMs ?? 60_000;
-    const delay = next === null ? poll : Math.max(0, Math.min(poll, next - this.context.now().getTime()));
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.wake(), delay);
-    this.timer.unref?.();
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    this.unsubscribe?.();
-    this.unsubscribe = null;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    await this.running;
+  stop(): Promise<void> {
+    return this.worker.stop();
   }
 }
