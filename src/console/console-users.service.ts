@@ -4,16 +4,11 @@
  * password or a hash.
  */
 import type { Transaction } from 'kysely';
-import {
-  findLiveCredentials,
-  insertCredential,
-  revokeCredentials,
-} from '../credentials/credentials.queries.js';
+import { findLiveCredentials, replaceLiveCredential } from '../credentials/credentials.queries.js';
 import { type CredentialContext, enrolTotp } from '../credentials/credentials.service.js';
 import { CONSOLE_ROLES, type ConsoleRole, isConsoleRole } from '../domain/console/console-roles.js';
 import { checkPassword } from '../domain/console/password-rules.js';
 import { KeywardenError } from '../domain/errors.js';
-import { newId } from '../store/ids.js';
 import type { DB } from '../store/schema.js';
 import { consoleRolesOf, endAllSessionsOf } from './console-sessions.service.js';
 import { hashPassword } from './password-hash.js';
@@ -126,31 +121,16 @@ export async function setPassword(
   const problem = checkPassword(password, { personId: row.id, name: row.name, email: row.email });
   if (problem) throw new KeywardenError('password_refused', `password refused: ${problem}`);
   const at = context.now().toISOString();
-  const earlier = await findLiveCredentials(trx, person, 'password');
-  await revokeCredentials(
-    trx,
-    earlier.map((credential) => credential.id),
-    at,
-  );
-  const id = newId(Date.parse(at));
-  await insertCredential(trx, {
-    id,
-    person_id: person,
-    kind: 'password',
-    lookup: null,
+  const { id, replaced } = await replaceLiveCredential(trx, person, 'password', at, async () => ({
     secret: await hashPassword(password),
     data: null,
-    counter: null,
-    created_at: at,
-    last_used_at: null,
-    revoked_at: null,
-  });
+  }));
   await context.audit.append(trx, {
     type: 'credential.password-set',
     at,
     actor: options.by ?? 'cli',
     person,
-    data: { credential: id, replaced: earlier.length > 0 },
+    data: { credential: id, replaced: replaced > 0 },
   });
   const sessionsEnded = await endAllSessionsOf(trx, context, person, 'password-changed', options);
   return { credentialId: id, sessionsEnded };

@@ -15,30 +15,39 @@
  *
  * Verification never throws for a bad assertion: it returns the reason, so that sign-in counts the failure
  * towards the lockout and audits the truth in one place (console-sessions.service.ts).
+ *
+ * The ceremony steps shared with cabinet fingerprints are in src/credentials/webauthn-ceremonies.ts; what is
+ * the passkeys' own is here: the limit of ten, the discoverable-credential check, and a check that leaves
+ * the signature and counter to the WebAuthn library.
  */
-import { createHash } from 'node:crypto';
-import {
-  type AuthenticationResponseJSON,
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  type PublicKeyCredentialCreationOptionsJSON,
-  type PublicKeyCredentialRequestOptionsJSON,
-  type RegistrationResponseJSON,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
+import type {
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
 } from '@simplewebauthn/server';
-import { COSEALG, isoBase64URL, parseAuthenticatorData } from '@simplewebauthn/server/helpers';
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import { isoBase64URL, parseAuthenticatorData } from '@simplewebauthn/server/helpers';
+import type { Kysely, Transaction } from 'kysely';
 import type { AuditLog } from '../audit/audit-log.js';
+import type { CredentialRow } from '../credentials/credentials.queries.js';
 import {
-  authenticationResponseSchema,
-  CHALLENGE_TTL_MS,
-  registrationResponseSchema,
-} from '../credentials/webauthn.service.js';
+  type AssertionRefusal,
+  claimRegistration,
+  credentialRowsOf,
+  locateAssertion,
+  recordCounter,
+  refuseEnrolment,
+  startAuthentication,
+  startRegistration,
+  storeCredential,
+  userHandleFor,
+  verifyAssertionSignature,
+  verifyRegistration,
+  viewOf,
+  type WebauthnCredentialView,
+  type WebauthnKind,
+} from '../credentials/webauthn-ceremonies.js';
 import type { RelyingParty } from '../credentials/webauthn-config.js';
 import { KeywardenError } from '../domain/errors.js';
-import { newId } from '../store/ids.js';
-import type { CredentialTable, DB } from '../store/schema.js';
+import type { DB } from '../store/schema.js';
 
 export interface PasskeyContext {
   audit: AuditLog;
@@ -46,37 +55,26 @@ export interface PasskeyContext {
   rp: RelyingParty;
 }
 
-/** What the browser is told to wait; shorter than the challenge's life. */
-const CEREMONY_TIMEOUT_MS = 60_000;
-/** Answered or expired challenges are kept a day (to tell a replay from a forgery), then pruned. */
-const CHALLENGE_RETENTION_MS = 24 * 60 * 60_000;
-const SUPPORTED_ALGORITHMS = [COSEALG.ES256, COSEALG.EdDSA, COSEALG.RS256];
 const MAX_PASSKEYS = 10;
 
+const PASSKEYS: WebauthnKind = {
+  kind: 'passkey',
+  userHandleNamespace: 'console-passkey-user',
+  registerPurpose: 'passkey-register',
+  authenticatePurpose: 'passkey-sign-in',
+  pruneEveryPurpose: false,
+  unknownChallengeMessage: 'the challenge was not issued to this session',
+  alreadyEnrolledMessage: 'this passkey is already enrolled',
+};
+
 /** A passkey as its owner sees it: never key material. */
-export interface Passkey {
+export interface Passkey extends WebauthnCredentialView {
   /** The credential row's id: what DELETE /api/v1/console/passkeys/:id takes. */
   id: string;
-  /** The WebAuthn credential id, base64url. */
-  credentialId: string;
-  label: string | null;
-  transports: string[];
-  aaguid: string;
-  deviceType: 'singleDevice' | 'multiDevice';
-  backedUp: boolean;
-  createdAt: string;
-  lastUsedAt: string | null;
 }
 
 export type PasskeyFailureReason =
-  | 'malformed'
-  | 'unknown_challenge'
-  | 'replayed_challenge'
-  | 'challenge_expired'
-  | 'no_credential'
-  | 'unknown_credential'
-  | 'revoked_credential'
-  | 'wrong_origin'
+  | AssertionRefusal
   | 'not_verified'
   | 'invalid_response'
   | 'counter_regressed';
@@ -85,20 +83,9 @@ export type PasskeyCheckResult =
   | { ok: true; credentialId: string }
   | { ok: false; reason: PasskeyFailureReason };
 
-interface PasskeyData {
-  publicKey: string;
-  transports: string[];
-  aaguid: string;
-  deviceType: 'singleDevice' | 'multiDevice';
-  backedUp: boolean;
-  label: string | null;
-}
-
-type CredentialRow = Selectable<CredentialTable>;
-
 /** The passkeys' WebAuthn user handle of a person: stable, hashed, and not the fingerprints' handle. */
 export function passkeyUserHandleOf(personId: string): Uint8Array<ArrayBuffer> {
-  return new Uint8Array(createHash('sha256').update(`keywarden:console-passkey-user:${personId}`).digest());
+  return userHandleFor(PASSKEYS, personId);
 }
 
 /**
@@ -117,28 +104,19 @@ export async function startPasskeyEnrolment(
     .where('id', '=', input.person)
     .executeTakeFirst();
   if (!person) throw new KeywardenError('unknown_person', `person "${input.person}" is not in the directory`);
-  const live = await livePasskeyRows(db, person.id);
+  const live = await credentialRowsOf(db, PASSKEYS, person.id);
   if (live.length >= MAX_PASSKEYS) {
     throw new KeywardenError('invalid_request', `at most ${MAX_PASSKEYS} passkeys: remove one first`);
   }
-  const options = await generateRegistrationOptions({
-    rpName: context.rp.name,
-    rpID: context.rp.id,
-    userName: person.id,
-    userID: passkeyUserHandleOf(person.id),
-    userDisplayName: person.name,
-    timeout: CEREMONY_TIMEOUT_MS,
-    attestationType: 'none',
-    excludeCredentials: live.map((row) => ({ id: row.lookup as string, transports: dataOf(row).transports })),
+  return startRegistration(db, context, PASSKEYS, person, {
+    exclude: live,
     authenticatorSelection: {
       residentKey: 'required',
       requireResidentKey: true,
       userVerification: 'required',
     },
-    supportedAlgorithmIDs: SUPPORTED_ALGORITHMS,
+    sessionId: input.sessionId,
   });
-  await storeChallenge(db, context, person.id, input.sessionId, 'passkey-register', options.challenge);
-  return options;
 }
 
 /**
@@ -151,104 +129,46 @@ export async function finishPasskeyEnrolment(
   context: PasskeyContext,
   input: { person: string; sessionId: string; response: unknown; label?: string },
 ): Promise<Passkey> {
-  const fail = (reason: string, message: string): never => {
-    throw new KeywardenError('invalid_request', `passkey not enrolled: ${message}`, { reason });
-  };
-  const parsed = registrationResponseSchema.safeParse(input.response);
-  if (!parsed.success) return fail('malformed', 'the body is not a WebAuthn registration response');
-  const registration = parsed.data as RegistrationResponseJSON;
-  const clientData = readClientData(registration.response.clientDataJSON);
-  if (clientData?.type !== 'webauthn.create')
-    return fail('malformed', 'clientDataJSON is not a registration');
-  const claimed = await claimChallenge(
+  const claimed = await claimRegistration(
     trx,
     context,
+    PASSKEYS,
     input.person,
+    input.response,
     input.sessionId,
-    'passkey-register',
-    clientData.challenge,
   );
-  if (claimed !== 'claimed') return fail(claimed, describeChallenge(claimed));
-  if (!context.rp.origins.includes(clientData.origin)) {
-    return fail('wrong_origin', `origin ${clientData.origin} is not one of this server's`);
-  }
-  const credProps = registration.clientExtensionResults?.credProps as { rk?: boolean } | undefined;
+  const credProps = claimed.registration.clientExtensionResults?.credProps as { rk?: boolean } | undefined;
   if (credProps?.rk === false) {
-    return fail('not_discoverable', 'the authenticator did not keep a discoverable credential (a passkey)');
+    return refuseEnrolment(
+      PASSKEYS,
+      'not_discoverable',
+      'the authenticator did not keep a discoverable credential (a passkey)',
+    );
   }
-
-  let verification: Awaited<ReturnType<typeof verifyRegistrationResponse>>;
-  try {
-    verification = await verifyRegistrationResponse({
-      response: registration,
-      expectedChallenge: clientData.challenge,
-      expectedOrigin: context.rp.origins,
-      expectedRPID: context.rp.id,
-      requireUserPresence: true,
-      requireUserVerification: true,
-      supportedAlgorithmIDs: SUPPORTED_ALGORITHMS,
-    });
-  } catch (error) {
-    const message = error instanceof Error ? error.message : 'the response does not verify';
-    return fail(/user verification/i.test(message) ? 'not_verified' : 'invalid_response', message);
-  }
-  if (!verification.verified) return fail('invalid_response', 'the response does not verify');
-  const info = verification.registrationInfo;
-
-  const existing = await trx
-    .selectFrom('credentials')
-    .select('id')
-    .where('kind', '=', 'passkey')
-    .where('lookup', '=', info.credential.id)
-    .where('revoked_at', 'is', null)
-    .executeTakeFirst();
-  if (existing) return fail('already_enrolled', 'this passkey is already enrolled');
-
-  const at = context.now().toISOString();
-  const id = newId(context.now().getTime());
-  const data: PasskeyData = {
-    publicKey: isoBase64URL.fromBuffer(info.credential.publicKey),
-    transports: info.credential.transports ?? [],
-    aaguid: info.aaguid,
-    deviceType: info.credentialDeviceType,
-    backedUp: info.credentialBackedUp,
-    label: input.label?.trim() || null,
-  };
-  await trx
-    .insertInto('credentials')
-    .values({
-      id,
-      person_id: input.person,
-      kind: 'passkey',
-      lookup: info.credential.id,
-      secret: null,
-      data: JSON.stringify(data),
-      counter: info.credential.counter,
-      created_at: at,
-      last_used_at: null,
-      revoked_at: null,
-    })
-    .execute();
+  const info = await verifyRegistration(context, PASSKEYS, claimed, (message) =>
+    /user verification/i.test(message) ? 'not_verified' : 'invalid_response',
+  );
+  const { row, data } = await storeCredential(trx, context, PASSKEYS, input.person, info, input.label);
   await context.audit.append(trx, {
     type: 'credential.passkey-enrolled',
-    at,
+    at: row.created_at,
     actor: input.person,
     person: input.person,
     data: {
-      credential: id,
-      credentialId: info.credential.id,
+      credential: row.id,
+      credentialId: row.lookup,
       label: data.label,
       aaguid: data.aaguid,
       deviceType: data.deviceType,
       backedUp: data.backedUp,
     },
   });
-  return toPasskey({ ...rowShape(id, input.person, info.credential.id, at), data: JSON.stringify(data) });
+  return toPasskey(row);
 }
 
 /** A person's live passkeys, oldest first. */
 export async function listPasskeys(db: Kysely<DB>, person: string): Promise<Passkey[]> {
-  return (await livePasskeyRows(db, person)).map(toPasskey);
+  return (await credentialRowsOf(db, PASSKEYS, person)).map(toPasskey);
 }
 
 /** Removes one of the person's own live passkeys (audited); not_found when there is no such passkey. */
@@ -287,14 +207,7 @@ export async function startPasskeySignIn(
   context: PasskeyContext,
   person: string,
 ): Promise<PublicKeyCredentialRequestOptionsJSON> {
-  const options = await generateAuthenticationOptions({
-    rpID: context.rp.id,
-    allowCredentials: [],
-    userVerification: 'required',
-    timeout: CEREMONY_TIMEOUT_MS,
-  });
-  await storeChallenge(db, context, person, null, 'passkey-sign-in', options.challenge);
-  return options;
+  return startAuthentication(db, context, PASSKEYS, person, { allow: [], sessionId: null });
 }
 
 /**
@@ -308,33 +221,10 @@ export async function verifyPasskey(
   person: string,
   response: unknown,
 ): Promise<PasskeyCheckResult> {
-  const parsed = authenticationResponseSchema.safeParse(response);
-  if (!parsed.success) return { ok: false, reason: 'malformed' };
-  const assertion = parsed.data as AuthenticationResponseJSON;
-  const clientData = readClientData(assertion.response.clientDataJSON);
-  if (clientData?.type !== 'webauthn.get') return { ok: false, reason: 'malformed' };
-  const claimed = await claimChallenge(trx, context, person, null, 'passkey-sign-in', clientData.challenge);
-  if (claimed !== 'claimed') return { ok: false, reason: claimed };
-
-  const rows = await trx
-    .selectFrom('credentials')
-    .selectAll()
-    .where('kind', '=', 'passkey')
-    .where('person_id', '=', person)
-    .execute();
-  const live = rows.filter((row) => row.revoked_at === null);
-  const row = live.find((candidate) => candidate.lookup === assertion.id);
-  if (!row) {
-    if (rows.some((candidate) => candidate.lookup === assertion.id)) {
-      return { ok: false, reason: 'revoked_credential' };
-    }
-    return { ok: false, reason: live.length === 0 ? 'no_credential' : 'unknown_credential' };
-  }
-  const handle = assertion.response.userHandle;
-  if (handle && handle !== isoBase64URL.fromBuffer(passkeyUserHandleOf(person))) {
-    return { ok: false, reason: 'unknown_credential' };
-  }
-  if (!context.rp.origins.includes(clientData.origin)) return { ok: false, reason: 'wrong_origin' };
+  const located = await locateAssertion(trx, context, PASSKEYS, person, response, null);
+  // Sign-in says why, but never which credential id was tried.
+  if (!located.ok) return { ok: false, reason: located.reason };
+  const { assertion, row } = located;
   try {
     const flags = parseAuthenticatorData(isoBase64URL.toBuffer(assertion.response.authenticatorData)).flags;
     if (!flags.up || !flags.uv) return { ok: false, reason: 'not_verified' };
@@ -342,184 +232,21 @@ export async function verifyPasskey(
     return { ok: false, reason: 'malformed' };
   }
 
-  const data = dataOf(row);
   const stored = row.counter ?? 0;
   let counter: number;
   try {
-    const verification = await verifyAuthenticationResponse({
-      response: assertion,
-      expectedChallenge: clientData.challenge,
-      expectedOrigin: context.rp.origins,
-      expectedRPID: context.rp.id,
-      credential: {
-        id: row.lookup as string,
-        publicKey: isoBase64URL.toBuffer(data.publicKey),
-        counter: stored,
-        transports: data.transports as AuthenticatorTransportFuture[],
-      },
-      requireUserVerification: true,
-    });
+    const verification = await verifyAssertionSignature(context, located, stored);
     if (!verification.verified) return { ok: false, reason: 'invalid_response' };
     counter = verification.authenticationInfo.newCounter;
   } catch (error) {
     const message = error instanceof Error ? error.message : '';
     return { ok: false, reason: /counter/i.test(message) ? 'counter_regressed' : 'invalid_response' };
   }
-  // Compare-and-set: a concurrent use of the same passkey, or its removal, makes this write miss.
-  const updated = await trx
-    .updateTable('credentials')
-    .set({ counter, last_used_at: context.now().toISOString() })
-    .where('id', '=', row.id)
-    .where('revoked_at', 'is', null)
-    .where('counter', '=', stored)
-    .executeTakeFirst();
-  if (Number(updated.numUpdatedRows) !== 1) return { ok: false, reason: 'counter_regressed' };
+  if (!(await recordCounter(trx, context, row, stored, counter)))
+    return { ok: false, reason: 'counter_regressed' };
   return { ok: true, credentialId: row.id };
 }
 
-type AuthenticatorTransportFuture = NonNullable<
-  Parameters<typeof verifyAuthenticationResponse>[0]['credential']['transports']
->[number];
-
-function livePasskeyRows(db: Kysely<DB>, person: string): Promise<CredentialRow[]> {
-  return db
-    .selectFrom('credentials')
-    .selectAll()
-    .where('kind', '=', 'passkey')
-    .where('person_id', '=', person)
-    .where('revoked_at', 'is', null)
-    .orderBy('created_at')
-    .orderBy('id')
-    .execute();
-}
-
-function rowShape(id: string, person: string, credentialId: string, at: string): CredentialRow {
-  return {
-    id,
-    person_id: person,
-    kind: 'passkey',
-    lookup: credentialId,
-    secret: null,
-    data: null,
-    counter: 0,
-    created_at: at,
-    last_used_at: null,
-    revoked_at: null,
-  };
-}
-
 function toPasskey(row: CredentialRow): Passkey {
-  const data = dataOf(row);
-  return {
-    id: row.id,
-    credentialId: row.lookup as string,
-    label: data.label,
-    transports: data.transports,
-    aaguid: data.aaguid,
-    deviceType: data.deviceType,
-    backedUp: data.backedUp,
-    createdAt: row.created_at,
-    lastUsedAt: row.last_used_at,
-  };
-}
-
-function dataOf(row: CredentialRow): PasskeyData {
-  const data = JSON.parse(row.data ?? '{}') as Partial<PasskeyData>;
-  return {
-    publicKey: data.publicKey ?? '',
-    transports: data.transports ?? [],
-    aaguid: data.aaguid ?? '',
-    deviceType: data.deviceType ?? 'singleDevice',
-    backedUp: data.backedUp ?? false,
-    label: data.label ?? null,
-  };
-}
-
-function readClientData(encoded: string): { type: string; challenge: string; origin: string } | null {
-  try {
-    const value = JSON.parse(isoBase64URL.toUTF8String(encoded)) as Record<string, unknown>;
-    if (
-      typeof value.type !== 'string' ||
-      typeof value.challenge !== 'string' ||
-      typeof value.origin !== 'string'
-    ) {
-      return null;
-    }
-    return { type: value.type, challenge: value.challenge, origin: value.origin };
-  } catch {
-    return null;
-  }
-}
-
-type Purpose = 'passkey-register' | 'passkey-sign-in';
-
-async function storeChallenge(
-  db: Kysely<DB>,
-  context: Pick<PasskeyContext, 'now'>,
-  person: string,
-  sessionId: string | null,
-  purpose: Purpose,
-  challenge: string,
-): Promise<void> {
-  const now = context.now();
-  await db
-    .deleteFrom('webauthn_challenges')
-    .where('person_id', '=', person)
-    .where('purpose', '=', purpose)
-    .where('expires_at', '<', new Date(now.getTime() - CHALLENGE_RETENTION_MS).toISOString())
-    .execute();
-  await db
-    .insertInto('webauthn_challenges')
-    .values({
-      id: newId(now.getTime()),
-      person_id: person,
-      session_id: sessionId,
-      purpose,
-      challenge,
-      created_at: now.toISOString(),
-      expires_at: new Date(now.getTime() + CHALLENGE_TTL_MS).toISOString(),
-      used_at: null,
-    })
-    .execute();
-}
-
-/** Marks the challenge answered (once, with a conditional write) or says why it cannot be. */
-async function claimChallenge(
-  trx: Transaction<DB>,
-  context: Pick<PasskeyContext, 'now'>,
-  person: string,
-  sessionId: string | null,
-  purpose: Purpose,
-  challenge: string,
-): Promise<'claimed' | 'unknown_challenge' | 'replayed_challenge' | 'challenge_expired'> {
-  let query = trx
-    .selectFrom('webauthn_challenges')
-    .select(['id', 'expires_at', 'used_at'])
-    .where('person_id', '=', person)
-    .where('purpose', '=', purpose)
-    .where('challenge', '=', challenge);
-  query = sessionId ? query.where('session_id', '=', sessionId) : query.where('session_id', 'is', null);
-  const row = await query.executeTakeFirst();
-  if (!row) return 'unknown_challenge';
-  if (row.used_at !== null) return 'replayed_challenge';
-  const at = context.now().toISOString();
-  const updated = await trx
-    .updateTable('webauthn_challenges')
-    .set({ used_at: at })
-    .where('id', '=', row.id)
-    .where('used_at', 'is', null)
-    .executeTakeFirst();
-  if (Number(updated.numUpdatedRows) !== 1) return 'replayed_challenge';
-  return row.expires_at <= at ? 'challenge_expired' : 'claimed';
-}
-
-function describeChallenge(reason: 'unknown_challenge' | 'replayed_challenge' | 'challenge_expired'): string {
-  switch (reason) {
-    case 'unknown_challenge':
-      return 'the challenge was not issued to this session';
-    case 'replayed_challenge':
-      return 'the challenge was answered before';
-    case 'challenge_expired':
-      return 'the challenge expired: start again';
-  }
+  return { id: row.id, ...viewOf(row) };
 }

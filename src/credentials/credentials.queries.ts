@@ -3,6 +3,7 @@
  * code work once. Row types stay here; the service maps them.
  */
 import type { Insertable, Kysely, Selectable } from 'kysely';
+import { newId } from '../store/ids.js';
 import type { CredentialTable, DB } from '../store/schema.js';
 
 export type CredentialRow = Selectable<CredentialTable>;
@@ -67,6 +68,48 @@ export async function revokeCredentials(db: Kysely<DB>, ids: string[], at: strin
     .where('revoked_at', 'is', null)
     .executeTakeFirst();
   return Number(result.numUpdatedRows);
+}
+
+/** What a new credential stores beside its kind: a hash or a sealed secret, and its data (JSON), each or null. */
+export interface CredentialContent {
+  secret: string | null;
+  data: string | null;
+}
+
+/**
+ * Replaces the person's credential of one kind (PIN, password, authenticator: one live at a time): revokes
+ * the live ones and inserts the new one, both at `at`. `build` gets the new credential's id, because a TOTP
+ * seed is sealed with it as context. Returns the new id and how many live credentials it replaced.
+ * @example const { id, replaced } = await replaceLiveCredential(trx, 'p-ruiz', 'pin', at, async () => ({ secret: await hashPin(pin), data: null }))
+ */
+export async function replaceLiveCredential(
+  db: Kysely<DB>,
+  person: string,
+  kind: CredentialKind,
+  at: string,
+  build: (id: string) => CredentialContent | Promise<CredentialContent>,
+): Promise<{ id: string; replaced: number }> {
+  const earlier = await findLiveCredentials(db, person, kind);
+  await revokeCredentials(
+    db,
+    earlier.map((row) => row.id),
+    at,
+  );
+  const id = newId(Date.parse(at));
+  const { secret, data } = await build(id);
+  await insertCredential(db, {
+    id,
+    person_id: person,
+    kind,
+    lookup: null,
+    secret,
+    data,
+    counter: null,
+    created_at: at,
+    last_used_at: null,
+    revoked_at: null,
+  });
+  return { id, replaced: earlier.length };
 }
 
 export async function markCredentialUsed(db: Kysely<DB>, id: string, at: string): Promise<void> {

@@ -30,6 +30,7 @@ import {
   insertCredential,
   isUniqueViolation,
   listPersonCredentials,
+  replaceLiveCredential,
   revokeCredentials,
 } from './credentials.queries.js';
 import { hashPin, randomPin } from './pin-hash.js';
@@ -99,31 +100,16 @@ export async function setPin(
     pin = randomPin(choice.length ?? 6);
   }
   const at = context.now().toISOString();
-  const earlier = await findLiveCredentials(trx, person, 'pin');
-  await revokeCredentials(
-    trx,
-    earlier.map((row) => row.id),
-    at,
-  );
-  const id = newId(Date.parse(at));
-  await insertCredential(trx, {
-    id,
-    person_id: person,
-    kind: 'pin',
-    lookup: null,
+  const { id, replaced } = await replaceLiveCredential(trx, person, 'pin', at, async () => ({
     secret: await hashPin(pin),
     data: null,
-    counter: null,
-    created_at: at,
-    last_used_at: null,
-    revoked_at: null,
-  });
+  }));
   await context.audit.append(trx, {
     type: 'credential.pin-set',
     at,
     actor: options.by ?? 'cli',
     person,
-    data: { credential: id, method: 'pin' in choice ? 'chosen' : 'random', replaced: earlier.length > 0 },
+    data: { credential: id, method: 'pin' in choice ? 'chosen' : 'random', replaced: replaced > 0 },
   });
   return { pin, credentialId: id };
 }
@@ -300,32 +286,17 @@ export async function enrolTotp(
   if (seed.length < 16 || seed.length > 64) {
     throw new KeywardenError('invalid_request', `a TOTP seed has 16 to 64 bytes, not ${seed.length}`);
   }
-  const earlier = await findLiveCredentials(trx, person, 'totp');
-  if (earlier.length > 0 && !options.replace) {
+  if (!options.replace && (await findLiveCredentials(trx, person, 'totp')).length > 0) {
     throw new KeywardenError(
       'totp_already_enrolled',
       `${person} already has an authenticator: revoke it first, or replace it`,
     );
   }
   const at = context.now().toISOString();
-  await revokeCredentials(
-    trx,
-    earlier.map((row) => row.id),
-    at,
-  );
-  const id = newId(Date.parse(at));
-  await insertCredential(trx, {
-    id,
-    person_id: person,
-    kind: 'totp',
-    lookup: null,
-    secret: context.secrets.seal(seed, totpSealContext(id)),
+  const { id, replaced } = await replaceLiveCredential(trx, person, 'totp', at, (newCredential) => ({
+    secret: context.secrets.seal(seed, totpSealContext(newCredential)),
     data: JSON.stringify(settings),
-    counter: null,
-    created_at: at,
-    last_used_at: null,
-    revoked_at: null,
-  });
+  }));
   await context.audit.append(trx, {
     type: 'credential.totp-enrolled',
     at,
@@ -335,7 +306,7 @@ export async function enrolTotp(
       credential: id,
       ...settings,
       imported: options.secret !== undefined,
-      replaced: earlier.length > 0,
+      replaced: replaced > 0,
     },
   });
   return {
