@@ -178,16 +178,17 @@ export async function revokePasskey(
   input: { person: string; id: string; by?: string },
 ): Promise<void> {
   const at = context.now().toISOString();
+  // One conditional update: of two removals at once, only one finds the passkey live and audits it.
   const row = await trx
-    .selectFrom('credentials')
-    .select(['id', 'lookup'])
+    .updateTable('credentials')
+    .set({ revoked_at: at })
     .where('id', '=', input.id)
     .where('person_id', '=', input.person)
     .where('kind', '=', 'passkey')
     .where('revoked_at', 'is', null)
+    .returning(['id', 'lookup'])
     .executeTakeFirst();
   if (!row) throw new KeywardenError('not_found', `you have no passkey "${input.id}"`);
-  await trx.updateTable('credentials').set({ revoked_at: at }).where('id', '=', row.id).execute();
   await context.audit.append(trx, {
     type: 'credential.passkey-revoked',
     at,
