@@ -31,11 +31,13 @@ export interface TestSmtpServer {
 
 /**
  * An SMTP server on 127.0.0.1 (no TLS: loopback only) that accepts `user`/`password` when given and refuses
- * the recipient `refuse` with 550.
+ * the recipient `refuse` with 550. `port` listens on a given port (a server coming back where it was);
+ * `acceptDelayMs` records each mail at once but answers 250 only after that pause, so a sender killed in
+ * between has delivered a mail it never learnt was accepted.
  */
 export async function startSmtpServer(
   auth?: { user: string; password: string },
-  options: { refuse?: string } = {},
+  options: { refuse?: string; port?: number; acceptDelayMs?: number } = {},
 ): Promise<TestSmtpServer> {
   const mails: ParsedMail[] = [];
   const logins: { user: string; password: string }[] = [];
@@ -63,12 +65,15 @@ export async function startSmtpServer(
         .then((mail) => {
           mails.push(mail);
           for (const wake of waiters.splice(0)) wake();
-          callback();
+          if (options.acceptDelayMs) setTimeout(() => callback(), options.acceptDelayMs);
+          else callback();
         })
         .catch(callback);
     },
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  // A client that vanishes mid-conversation (a killed sender) is a socket error, not a test failure.
+  server.on('error', () => {});
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const port = (server.server.address() as AddressInfo).port;
   return {
     port,
