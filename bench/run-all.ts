@@ -6,6 +6,7 @@
  *   batch.bench.ts   the CLI's `policy decide --batch` end to end on 1,000,000 lines
  *   checkouts.bench.ts  checkout+return pairs through the service beside a bare-insert floor, per database
  *   audit-verify.bench.ts  `audit verify` over a 1,000,000-entry log
+ *   notifications.bench.ts  checkout commit -> e-mail accepted by SMTP, due time -> overdue event, per database
  */
 import { cpus } from 'node:os';
 import { runAuditVerifyBench } from './audit-verify.bench.js';
@@ -13,6 +14,7 @@ import { runBatchBench } from './batch.bench.js';
 import { runCheckoutsBench } from './checkouts.bench.js';
 import { runDecideBench } from './decide.bench.js';
 import { createFixture } from './fixture.js';
+import { runNotificationsBench } from './notifications.bench.js';
 import { heading, printTable, QUICK, type SummaryRow, seconds } from './stats.js';
 
 /** A fixed piece of work, so that figures from different machines can be set side by side. */
@@ -53,6 +55,7 @@ rows.push(...(await runDecideBench(fixture)));
 rows.push(...(await runBatchBench(fixture)));
 rows.push(...(await runCheckoutsBench()));
 rows.push(...(await runAuditVerifyBench()));
+rows.push(...(await runNotificationsBench()));
 
 heading(`Summary (${QUICK ? 'quick' : 'full'} run, ${seconds(performance.now() - started)})`);
 printTable([

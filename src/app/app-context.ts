@@ -10,6 +10,7 @@ import { SecretBox } from '../credentials/secret-box.js';
 import { type RelyingParty, relyingPartyFromEnv } from '../credentials/webauthn-config.js';
 import { fingerprintFactorVerifier } from '../credentials/webauthn-factor.js';
 import { InProcessLiveEvents, type LiveEvents } from '../live/live-events.js';
+import { closeEmailConnections } from '../notifications/channels/email-channel.js';
 import { ActivePolicyCache } from '../policy/active-policy.js';
 import { openStore, resolveDatabaseUrl, type Store } from '../store/database.js';
 import { migrateToLatest } from '../store/migrate.js';
@@ -96,6 +97,8 @@ export async function openAppContext(options: AppContextOptions = {}): Promise<A
     live,
     publicUrl: publicBaseUrl(process.env, options.port),
     close: async () => {
+      // Pooled SMTP connections would otherwise keep a CLI process alive until they idle out.
+      closeEmailConnections();
       await live.close();
       await store.close();
     },
