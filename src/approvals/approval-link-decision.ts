@@ -15,7 +15,7 @@ import {
 import { KeywardenError } from '../domain/errors.js';
 import type { DB } from '../store/schema.js';
 import { assertMayDecide } from './approval-access.js';
-import { type ApprovalLink, findApprovalLink, useApprovalLink } from './approval-links.js';
+import { type ApprovalLink, findApprovalLink, spendApprovalLink } from './approval-links.js';
 import { type Approval, decideApproval, eligibleApprovers, getApproval } from './approvals.service.js';
 
 export const LINK_NOT_USABLE =
@@ -70,7 +70,7 @@ export async function decideThroughLink(
   }
   const user = (await loadConsoleUser(trx, link.person)) as ConsoleUser;
   assertMayDecide(user, approval, await eligibleApprovers(trx, approval.person, approval.approver));
-  if (!(await useApprovalLink(trx, input.token, now.toISOString())))
+  if (!(await spendApprovalLink(trx, input.token, now.toISOString())))
     throw new KeywardenError('approval_not_usable', LINK_NOT_USABLE);
   const decided = await decideApproval(trx, context, {
     id: approval.id,

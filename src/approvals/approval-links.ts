@@ -67,7 +67,7 @@ export async function findApprovalLink(db: Kysely<DB>, token: string): Promise<A
 }
 
 /** Marks a link used, once: false when it was used already (a second submit, two tabs at once). */
-export async function useApprovalLink(trx: Transaction<DB>, token: string, at: string): Promise<boolean> {
+export async function spendApprovalLink(trx: Transaction<DB>, token: string, at: string): Promise<boolean> {
   const result = await trx
     .updateTable('approval_links')
     .set({ used_at: at })

@@ -196,7 +196,7 @@ export interface TokenIdentity {
  * unknown, revoked or expired (all alike). The first use of each UTC day is audited
  * (`console.api-token-used`), decided by a conditional write so that concurrent requests audit it once.
  */
-export async function useApiToken(
+export async function acceptApiToken(
   db: Kysely<DB>,
   context: ApiTokenContext,
   token: string,

@@ -11,8 +11,8 @@ import type { AuditLog } from '../audit/audit-log.js';
 import { allows, type ConsoleAction } from '../domain/console/console-roles.js';
 import { KeywardenError } from '../domain/errors.js';
 import type { Store } from '../store/database.js';
-import { API_TOKEN_PREFIX, tokenActor, useApiToken } from './api-tokens.service.js';
-import { type ConsoleUser, useConsoleSession } from './console-sessions.service.js';
+import { API_TOKEN_PREFIX, acceptApiToken, tokenActor } from './api-tokens.service.js';
+import { type ConsoleUser, resumeConsoleSession } from './console-sessions.service.js';
 
 export const SESSION_COOKIE = 'kw_session';
 export const CSRF_HEADER = 'x-csrf-token';
@@ -116,7 +116,7 @@ export async function authenticateConsole(
   const apiToken = bearerApiToken(request);
   if (apiToken !== undefined) {
     if (!deps.audit) throw new KeywardenError('console_unauthorized', 'API tokens are not accepted here');
-    const identity = await useApiToken(deps.store.db, { audit: deps.audit, now: deps.now }, apiToken);
+    const identity = await acceptApiToken(deps.store.db, { audit: deps.audit, now: deps.now }, apiToken);
     request.consoleUser = {
       person: tokenActor(identity.id),
       name: identity.name,
@@ -129,7 +129,7 @@ export async function authenticateConsole(
   }
   const token = readCookie(request.headers.cookie, SESSION_COOKIE);
   if (!token) throw new KeywardenError('console_unauthorized', 'sign in to the console first');
-  const used = await useConsoleSession(deps.store.db, token, deps.now());
+  const used = await resumeConsoleSession(deps.store.db, token, deps.now());
   if (UNSAFE_METHODS.has(request.method)) {
     const header = request.headers[CSRF_HEADER];
     if (!used.csrfMatches(typeof header === 'string' ? header : undefined)) {

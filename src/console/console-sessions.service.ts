@@ -347,7 +347,7 @@ export interface UsedSession {
  * none, it ended, it was idle 30 minutes, it is 12 hours old, or its person is inactive or has no console
  * role left (those three end it, recorded with the reason).
  */
-export async function useConsoleSession(db: Kysely<DB>, token: string, now: Date): Promise<UsedSession> {
+export async function resumeConsoleSession(db: Kysely<DB>, token: string, now: Date): Promise<UsedSession> {
   if (!token.startsWith('kws_') || token.length > 100) throw unauthorized();
   const id = sha256Hex(token);
   const row = await db.selectFrom('console_sessions').selectAll().where('id', '=', id).executeTakeFirst();
@@ -443,7 +443,7 @@ export async function endAllSessionsOf(
 
 /**
  * Ends the live sessions of everyone inactive in the directory: the hook for a directory import that
- * deactivates people (useConsoleSession refuses them anyway; this makes the end recorded and immediate).
+ * deactivates people (resumeConsoleSession refuses them anyway; this makes the end recorded and immediate).
  */
 export async function endSessionsOfInactivePeople(
   trx: Transaction<DB>,

@@ -186,7 +186,7 @@ export async function startSession(
  * The live session `id` at `cabinet`, touched as active now. Throws session_expired for an unknown, ended,
  * idle or too old session, or one of another cabinet.
  */
-export async function useSession(
+export async function resumeTerminalSession(
   trx: Transaction<DB>,
   context: TerminalContext,
   id: string,

@@ -30,11 +30,11 @@ import {
   addSessionFactor,
   addWitness,
   endSession,
+  resumeTerminalSession,
   SIGN_IN_FAILED,
   startSession,
   type TerminalContext,
   type TerminalSession,
-  useSession,
 } from './terminal-sessions.service.js';
 
 const secretValue = z.string().min(1).max(128);
@@ -214,7 +214,7 @@ export const terminalRoutes: FastifyPluginAsyncZod<{
     async (request) => {
       const session = await db
         .transaction()
-        .execute((trx) => useSession(trx, context, request.params.id, cabinetOf(request)));
+        .execute((trx) => resumeTerminalSession(trx, context, request.params.id, cabinetOf(request)));
       return { session: publicSession(session) };
     },
   );
@@ -233,7 +233,7 @@ export const terminalRoutes: FastifyPluginAsyncZod<{
     },
     async (request) => {
       const outcome = await db.transaction().execute(async (trx) => {
-        const session = await useSession(trx, context, request.params.id, cabinetOf(request));
+        const session = await resumeTerminalSession(trx, context, request.params.id, cabinetOf(request));
         return addSessionFactor(trx, context, session, request.body);
       });
       if (!outcome.ok)
@@ -260,7 +260,7 @@ export const terminalRoutes: FastifyPluginAsyncZod<{
     },
     async (request) => {
       const options = await db.transaction().execute(async (trx) => {
-        const session = await useSession(trx, context, request.params.id, cabinetOf(request));
+        const session = await resumeTerminalSession(trx, context, request.params.id, cabinetOf(request));
         return startFingerprintCheck(trx, context, session.person, { sessionId: session.id });
       });
       return { options: options as unknown as Record<string, unknown> };
@@ -281,7 +281,7 @@ export const terminalRoutes: FastifyPluginAsyncZod<{
     },
     async (request) => {
       const options = await db.transaction().execute(async (trx) => {
-        const session = await useSession(trx, context, request.params.id, cabinetOf(request));
+        const session = await resumeTerminalSession(trx, context, request.params.id, cabinetOf(request));
         assertStrongSession(session);
         return startFingerprintEnrolment(trx, context, session.person, { sessionId: session.id });
       });
@@ -307,7 +307,7 @@ export const terminalRoutes: FastifyPluginAsyncZod<{
     },
     async (request, reply) => {
       const enrolled = await db.transaction().execute(async (trx) => {
-        const session = await useSession(trx, context, request.params.id, cabinetOf(request));
+        const session = await resumeTerminalSession(trx, context, request.params.id, cabinetOf(request));
         assertStrongSession(session);
         return finishFingerprintEnrolment(trx, context, session.person, request.body.registration, {
           sessionId: session.id,
@@ -350,7 +350,7 @@ export const terminalRoutes: FastifyPluginAsyncZod<{
     },
     async (request) => {
       const keys = await db.transaction().execute(async (trx) => {
-        const session = await useSession(trx, context, request.params.id, cabinetOf(request));
+        const session = await resumeTerminalSession(trx, context, request.params.id, cabinetOf(request));
         return keysForSession(trx, context, session, request.query.reason ?? null);
       });
       return { keys };
@@ -371,7 +371,7 @@ export const terminalRoutes: FastifyPluginAsyncZod<{
     },
     async (request) => {
       const outcome = await db.transaction().execute(async (trx) => {
-        const session = await useSession(trx, context, request.params.id, cabinetOf(request));
+        const session = await resumeTerminalSession(trx, context, request.params.id, cabinetOf(request));
         return addWitness(trx, context, session, request.body);
       });
       if (!outcome.ok)
@@ -402,7 +402,7 @@ export const terminalRoutes: FastifyPluginAsyncZod<{
     },
     async (request, reply) => {
       const result = await db.transaction().execute(async (trx) => {
-        const session = await useSession(trx, context, request.params.id, cabinetOf(request));
+        const session = await resumeTerminalSession(trx, context, request.params.id, cabinetOf(request));
         await assertNotLockedOut(trx, context, session.person);
         const active = await context.policies.get(trx);
         const decision = decide(active.compiled, session.person, request.body.key, context.now().getTime(), {
@@ -444,7 +444,7 @@ export const terminalRoutes: FastifyPluginAsyncZod<{
     },
     async (request) => {
       const approval = await db.transaction().execute(async (trx) => {
-        const session = await useSession(trx, context, request.params.id, cabinetOf(request));
+        const session = await resumeTerminalSession(trx, context, request.params.id, cabinetOf(request));
         const found = await getApproval(trx, request.params.approval, context.now());
         if (found.person !== session.person)
           throw new KeywardenError('approval_not_found', 'no such approval request in this session');
@@ -476,7 +476,7 @@ export const terminalRoutes: FastifyPluginAsyncZod<{
       const { id, approval: approvalId } = request.params;
       const cabinet = cabinetOf(request);
       const approval = await db.transaction().execute(async (trx) => {
-        const session = await useSession(trx, context, id, cabinet);
+        const session = await resumeTerminalSession(trx, context, id, cabinet);
         const found = await getApproval(trx, approvalId, context.now());
         if (found.person !== session.person)
           throw new KeywardenError('approval_not_found', 'no such approval request in this session');
@@ -487,7 +487,7 @@ export const terminalRoutes: FastifyPluginAsyncZod<{
         live: context.live,
         now: context.now,
         keepAlive: async () => {
-          await db.transaction().execute((trx) => useSession(trx, context, id, cabinet));
+          await db.transaction().execute((trx) => resumeTerminalSession(trx, context, id, cabinet));
         },
         onError: (error) => request.log.warn({ err: error }, 'approval event stream ended by an error'),
         open: openStreams,
@@ -531,7 +531,7 @@ export const terminalRoutes: FastifyPluginAsyncZod<{
       const outcome = await db
         .transaction()
         .execute(async (trx) => {
-          const session = await useSession(trx, context, request.params.id, cabinetOf(request));
+          const session = await resumeTerminalSession(trx, context, request.params.id, cabinetOf(request));
           person = session.person;
           return checkoutAtTerminal(trx, context, session, request.body);
         })
@@ -625,7 +625,7 @@ export const terminalRoutes: FastifyPluginAsyncZod<{
     },
     async (request, reply) => {
       await db.transaction().execute(async (trx) => {
-        const session = await useSession(trx, context, request.params.id, cabinetOf(request));
+        const session = await resumeTerminalSession(trx, context, request.params.id, cabinetOf(request));
         await endSession(trx, context, session);
       });
       return reply.status(204).send(null);
