@@ -20,6 +20,13 @@ export interface CabinetSummary {
    * most once a minute); null when neither is known.
    */
   lastSeenAt: string | null;
+  /** Connected over the cabinet protocol and heard from recently (docs/cabinet-protocol.md). */
+  online: boolean;
+  /** When the current outage began (cabinet-offline announced); null while online or never connected. */
+  offlineSince: string | null;
+  /** The door as the cabinet last reported it, and since when; null before any report. */
+  door: 'open' | 'closed' | null;
+  doorSince: string | null;
 }
 
 export interface SlotView {
@@ -28,6 +35,8 @@ export interface SlotView {
   key: { id: string; label: string; status: KeyStatus } | null;
   /** The key whose home is this slot, when there is one. */
   home: { id: string; label: string; status: KeyStatus } | null;
+  /** What the cabinet itself last reported in this slot (the fob tag, null: empty); null when it never did. */
+  reported: { fob: string | null } | null;
 }
 
 export interface CabinetDetail extends CabinetSummary {
@@ -48,6 +57,11 @@ function baseQuery(db: Kysely<DB>) {
       'cabinets.site_id',
       'cabinets.slot_count',
       'cabinets.last_seen_at',
+      'cabinets.online',
+      'cabinets.offline_since',
+      'cabinets.door',
+      'cabinets.door_changed_at',
+      'cabinets.reported_slots',
     ])
     .select((eb) => [
       eb
@@ -93,6 +107,10 @@ async function summarize(db: Kysely<DB>, rows: BaseRow[]): Promise<CabinetSummar
       // PostgreSQL answers count(*) as a bigint string.
       tokens: Number(row.tokens ?? 0),
       lastSeenAt: latest(row.last_seen_at, row.token_last_used_at as string | null),
+      online: Number(row.online) === 1,
+      offlineSince: row.offline_since,
+      door: row.door,
+      doorSince: row.door === null ? null : row.door_changed_at,
     };
   });
 }
@@ -141,9 +159,18 @@ export async function findCabinetDetail(db: Kysely<DB>, id: string): Promise<Cab
   const homeOf = new Map(
     homeKeys.map((key) => [key.slot, { id: key.id, label: key.label, status: key.status }]),
   );
+  const reported = row.reported_slots
+    ? (JSON.parse(row.reported_slots) as Record<string, string | null>)
+    : {};
   const slotList: SlotView[] = [];
   for (let number = 1; number <= row.slot_count; number++) {
-    slotList.push({ number, key: occupant.get(number) ?? null, home: homeOf.get(number) ?? null });
+    const fob = reported[String(number)];
+    slotList.push({
+      number,
+      key: occupant.get(number) ?? null,
+      home: homeOf.get(number) ?? null,
+      reported: fob === undefined ? null : { fob },
+    });
   }
   return { ...(summary as CabinetSummary), slotList };
 }

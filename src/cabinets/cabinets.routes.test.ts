@@ -60,6 +60,10 @@ for (const dialect of await testDialects()) {
         keys: { in: homeKeys.length - 1, out: 1, missing: 0 },
         tokens: 0,
         lastSeenAt: null,
+        online: false,
+        offlineSince: null,
+        door: null,
+        doorSince: null,
       });
       const north = (await bed.as(ADMIN, { method: 'GET', url: '/api/v1/cabinets?site=north' })).json();
       expect(north.cabinets.map((c: { id: string }) => c.id)).toEqual(['north-a']);
@@ -87,6 +91,7 @@ for (const dialect of await testDialects()) {
         number: car.slot,
         key: null,
         home: { id: 'car-101', label: car.label, status: 'out' },
+        reported: null,
       });
       const occupied = cabinet.slotList.filter((s: { key: unknown }) => s.key !== null);
       expect(occupied.length).toBe(cabinet.keys.in);

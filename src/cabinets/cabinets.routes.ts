@@ -34,6 +34,15 @@ const cabinetSchema = z.object({
   lastSeenAt: timestamp
     .nullable()
     .describe("the terminal's last authenticated request (to the minute), if known"),
+  online: z
+    .boolean()
+    .describe('connected over the cabinet protocol and heard from (docs/cabinet-protocol.md)'),
+  offlineSince: timestamp.nullable().describe('when the current outage began, if the cabinet is offline'),
+  door: z
+    .enum(['open', 'closed'])
+    .nullable()
+    .describe('as the cabinet last reported it; null before any report'),
+  doorSince: timestamp.nullable(),
 });
 
 const cabinetDetailSchema = cabinetSchema.extend({
@@ -42,6 +51,10 @@ const cabinetDetailSchema = cabinetSchema.extend({
       number: z.number().int(),
       key: keyInSlot.nullable().describe('the key in the slot now, as the cabinet last reported it'),
       home: keyInSlot.nullable().describe('the key whose home is this slot'),
+      reported: z
+        .object({ fob: z.string().nullable().describe('the fob tag, null: empty') })
+        .nullable()
+        .describe('what the cabinet itself last reported in this slot; null when it never did'),
     }),
   ),
 });
