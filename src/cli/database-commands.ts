@@ -2,11 +2,14 @@
 import type { Command } from 'commander';
 import { openAppContext } from '../app/app-context.js';
 import { startCheckpointTimer } from '../audit/audit-checkpoints.js';
+import { protocolSettingsFromEnv } from '../cabinets/protocol/protocol-settings.js';
+import type { DemoAccess } from '../demo/demo-access.js';
 import { buildServer } from '../http/server.js';
 import { startNotificationDelivery } from '../notifications/notification-delivery.js';
 import { startRuleWorkers } from '../notifications/rule-workers.js';
 import { openStore, resolveDatabaseUrl } from '../store/database.js';
 import { migrateToLatest } from '../store/migrate.js';
+import { webAppProblem } from '../web/web-app.routes.js';
 import { UsageError } from './usage-error.js';
 
 export const DB_OPTION_HELP =
@@ -58,6 +61,9 @@ Examples:
       if (!Number.isInteger(port) || port < 0 || port > 65535)
         throw new UsageError('--port must be a port number');
       const context = await openAppContext({ db: options.db, port });
+      // The web app (kiosk and console) is built by `npm run build:web`; the API runs without it.
+      const webProblem = webAppProblem();
+      let demoAccess: DemoAccess | undefined;
       if (options.demo) {
         const { loadDemoIfEmpty } = await import('../demo/run-demo.js');
         const loaded = await loadDemoIfEmpty(context, { days: 14, seed: 1 });
@@ -65,6 +71,8 @@ Examples:
           process.stdout.write(
             `loaded the Riverside PD demo: ${loaded.checkouts} checkouts, ${loaded.denials} denials over ${loaded.days} days\n`,
           );
+        const { prepareDemoAccess } = await import('../demo/demo-access.js');
+        demoAccess = await prepareDemoAccess(context);
       }
       const app = await buildServer({
         store: context.store,
@@ -75,9 +83,14 @@ Examples:
         console: context,
         consoleManagement: context,
         notifications: context,
+        // Cabinets connect over the cabinet protocol (docs/cabinet-protocol.md); timings from the environment.
+        cabinets: { ...context, settings: protocolSettingsFromEnv(process.env) },
         // The demo shows who holds which key on the status page; a real installation shows counts only.
         statusPage: options.demo ? 'detailed' : 'summary',
+        web: {},
+        demo: demoAccess,
       });
+      if (webProblem) app.log.warn(`${webProblem}; the API and the status page work without it`);
       for (const warning of [...context.auditKey.warnings, ...context.secrets.warnings])
         app.log.warn(warning);
       if (context.auditKey.created) {
@@ -114,5 +127,17 @@ Examples:
       process.stdout.write(
         `Keywarden is running on ${context.store.displayUrl}\nOpen http://${shownHost}:${shownPort}/  (API docs: http://${shownHost}:${shownPort}/docs)\n`,
       );
+      // localhost rather than 127.0.0.1: fingerprints and passkeys (WebAuthn) work only at the relying party's
+      // origin, http://localhost:PORT by default.
+      const base = `http://${shownHost === '127.0.0.1' ? 'localhost' : shownHost}:${shownPort}`;
+      process.stdout.write(
+        webProblem
+          ? `Web app: not built - run "npm run build:web" (or npm start) for ${base}/kiosk and ${base}/console\n`
+          : `Kiosk: ${base}/kiosk/central-a   Console: ${base}/console\n`,
+      );
+      if (demoAccess) {
+        const { demoAccessText } = await import('../demo/demo-access.js');
+        process.stdout.write(demoAccessText(demoAccess, base));
+      }
     });
 }

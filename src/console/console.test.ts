@@ -3,6 +3,9 @@
  * and absolute expiry, ending every session of a person, and the role matrix: every route the server
  * registers, called by every console role and by no one, against the table below.
  */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { recordCheckout } from '../checkouts/checkouts.service.js';
@@ -125,6 +128,8 @@ const MATRIX: Record<string, Expectation> = {
   'POST /api/v1/sessions/:id/approvals': CABINET_ONLY,
   'GET /api/v1/sessions/:id/approvals/:approval': CABINET_ONLY,
   'POST /api/v1/sessions/:id/checkouts': CABINET_ONLY,
+  // The cabinet protocol's WebSocket (src/cabinets/protocol): a cabinet token, never a console session.
+  'GET /api/v1/cabinets/:cabinet/connection': CABINET_ONLY,
   'POST /api/v1/cabinets/:cabinet/returns': CABINET_ONLY,
   'DELETE /api/v1/sessions/:id': CABINET_ONLY,
   // Notification delivery (src/notifications): admins manage, auditors also read the log, all their inbox.
@@ -167,6 +172,18 @@ const MATRIX: Record<string, Expectation> = {
   'POST /api/v1/incidents/:id/notes': { ...CONSOLE_USERS, auditor: 'deny' },
   'POST /api/v1/incidents/:id/assign': { ...CONSOLE_USERS, auditor: 'deny' },
   'POST /api/v1/incidents/:id/close': { ...CONSOLE_USERS, auditor: 'deny' },
+
+  // The web app (src/web): pages and bundles are public; the kiosk's status needs the cabinet token; the
+  // demo's routes (serve --demo only) answer on loopback, as app.inject is.
+  'GET /kiosk': PUBLIC,
+  'GET /kiosk/:cabinet': PUBLIC,
+  'GET /kiosk/:cabinet/simulator': PUBLIC,
+  'GET /console': PUBLIC,
+  'GET /console/*': PUBLIC,
+  'GET /assets/*': PUBLIC,
+  'GET /api/v1/cabinets/:cabinet/status': CABINET_ONLY,
+  'GET /api/v1/demo/kiosk-tokens/:cabinet': PUBLIC,
+  'GET /api/v1/demo/hints': PUBLIC,
 };
 
 const MEMBERS: Record<ConsoleRole, string> = {
@@ -178,6 +195,15 @@ const MEMBERS: Record<ConsoleRole, string> = {
 
 const DENIAL_CODES = ['console_unauthorized', 'forbidden', 'cabinet_unauthorized'];
 const GOOD_PASSWORD = 'violet kettle under 9 ferns';
+
+/** A built web app of one page and one bundle, for the web routes to serve. */
+function webRoot(): string {
+  const root = mkdtempSync(join(tmpdir(), 'keywarden-web-'));
+  mkdirSync(join(root, 'assets'));
+  writeFileSync(join(root, 'index.html'), '<!doctype html><title>Keywarden</title>');
+  writeFileSync(join(root, 'assets', 'index.html'), '<!doctype html>');
+  return root;
+}
 
 function cookieOf(setCookie: string | string[] | undefined): string {
   const header = [setCookie ?? ''].flat()[0] ?? '';
@@ -240,6 +266,13 @@ for (const dialect of await testDialects()) {
         consoleManagement: { ...context, rp },
         notifications: context,
         approvals: context,
+        cabinets: context,
+        web: { root: webRoot() },
+        demo: {
+          kioskTokens: new Map([['central-a', 'kwc_demo']]),
+          officer: { person: 'p-ruiz', name: 'Dana Ruiz', badge: '4512093', pin: '482913' },
+          consoleUsers: [],
+        },
       });
       await app.ready();
     });

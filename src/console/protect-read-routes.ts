@@ -94,6 +94,10 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = Object.freeze
   'POST /api/v1/cabinets/:cabinet/returns': CABINET,
   'DELETE /api/v1/sessions/:id': CABINET,
 
+  // The cabinet protocol (src/cabinets/protocol, docs/cabinet-protocol.md): a WebSocket upgrade carrying the
+  // cabinet token in the Authorization header or, from a browser, as the `bearer.<token>` subprotocol.
+  'GET /api/v1/cabinets/:cabinet/connection': CABINET,
+
   // Notification delivery (src/notifications): channel settings, webhooks, test messages and dead-letter
   // retries are the administrators'; the delivery log also the auditors'; everyone's own inbox is theirs.
   'GET /api/v1/notifications/settings/smtp': can('notifications.manage'),
@@ -143,6 +147,19 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = Object.freeze
   'POST /api/v1/incidents/:id/notes': can('incidents.manage'),
   'POST /api/v1/incidents/:id/assign': can('incidents.manage'),
   'POST /api/v1/incidents/:id/close': can('incidents.manage'),
+
+  // The web app (src/web, web/): its pages and bundles are public (they hold no data; the API they call
+  // checks access). The kiosk's idle screen reads its cabinet's status with the cabinet token. The demo's
+  // routes exist only under serve --demo and answer only on loopback (src/demo/demo-access.routes.ts).
+  'GET /kiosk': PUBLIC,
+  'GET /kiosk/:cabinet': PUBLIC,
+  'GET /kiosk/:cabinet/simulator': PUBLIC,
+  'GET /console': PUBLIC,
+  'GET /console/*': PUBLIC,
+  'GET /assets/*': PUBLIC,
+  'GET /api/v1/cabinets/:cabinet/status': CABINET,
+  'GET /api/v1/demo/kiosk-tokens/:cabinet': PUBLIC,
+  'GET /api/v1/demo/hints': PUBLIC,
 });
 
 /** The API documentation (Swagger UI and the OpenAPI document) is public: it holds no data. */
@@ -178,7 +195,11 @@ export function protectReadRoutes(app: FastifyInstance, deps: ConsoleAuthDeps): 
     if (access.kind === 'cabinet') {
       // The terminal's own preHandler verifies the token; refusing a request without one here, before the
       // body is validated, tells a caller without a token nothing about what the body should hold.
-      if (!/^Bearer \S/.test(request.headers.authorization ?? '')) {
+      // A WebSocket upgrade from a browser carries the token as the `bearer.<token>` subprotocol instead.
+      const bearerSubprotocol =
+        String(request.headers.upgrade ?? '').toLowerCase() === 'websocket' &&
+        /(^|,)\s*bearer\.\S/.test(String(request.headers['sec-websocket-protocol'] ?? ''));
+      if (!/^Bearer \S/.test(request.headers.authorization ?? '') && !bearerSubprotocol) {
         throw new KeywardenError(
           'cabinet_unauthorized',
           'this request needs a valid cabinet token (Authorization: Bearer ...)',

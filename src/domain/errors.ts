@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'policy_not_draft'
   | 'same_author'
   | 'no_active_policy'
+  | 'web_not_built'
   | 'unknown_person'
   | 'unknown_key'
   | 'unknown_cabinet'

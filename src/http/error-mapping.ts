@@ -18,6 +18,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   same_author: 409,
   key_unavailable: 409,
   no_active_policy: 503,
+  web_not_built: 503,
   person_inactive: 403,
   decision_denied: 403,
   requirements_missing: 403,

@@ -4,6 +4,7 @@
  */
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance } from 'fastify';
 import {
   jsonSchemaTransform,
@@ -14,10 +15,18 @@ import {
 import { type ApprovalRoutesContext, approvalsRoutes } from '../approvals/approvals.routes.js';
 import { auditEntriesRoutes } from '../audit/audit-entries.routes.js';
 import { cabinetsRoutes, cabinetTokensRoutes } from '../cabinets/cabinets.routes.js';
+import {
+  cabinetConnectionRoutes,
+  selectSubprotocol,
+} from '../cabinets/protocol/cabinet-connection.routes.js';
+import { CabinetConnections, type CabinetProtocolContext } from '../cabinets/protocol/cabinet-connections.js';
+import { MAX_FRAME_BYTES } from '../cabinets/protocol/messages.js';
 import { checkoutsRoutes } from '../checkouts/checkouts.routes.js';
 import { consoleRoutes } from '../console/console.routes.js';
 import type { ConsoleContext } from '../console/console-sessions.service.js';
 import { protectReadRoutes } from '../console/protect-read-routes.js';
+import type { DemoAccess } from '../demo/demo-access.js';
+import { demoAccessRoutes } from '../demo/demo-access.routes.js';
 import { incidentsRoutes } from '../incidents/incidents.routes.js';
 import { keysRoutes } from '../keys/keys.routes.js';
 import { acknowledgementLinkRoutes } from '../notifications/acknowledgement-link.routes.js';
@@ -35,7 +44,9 @@ import {
 import { policyVersionsRoutes } from '../policy/policy-versions.routes.js';
 import { sitesRoutes } from '../sites/sites.routes.js';
 import type { Store } from '../store/database.js';
+import { cabinetStatusRoutes } from '../terminal/cabinet-status.routes.js';
 import { type TerminalRoutesContext, terminalRoutes } from '../terminal/terminal.routes.js';
+import { webAppRoutes } from '../web/web-app.routes.js';
 import { installErrorHandling } from './error-mapping.js';
 import { healthRoutes } from './health.routes.js';
 import { installRateLimits, type RateLimitSettings, rateLimitsFromEnv } from './rate-limits.js';
@@ -67,6 +78,15 @@ export interface ServerOptions {
    * sites needs only the store.
    */
   consoleManagement?: CredentialManagementContext;
+  /**
+   * The cabinet protocol (docs/cabinet-protocol.md): each cabinet's WebSocket, slot releases after terminal
+   * checkouts, door and heartbeat timers. Without it there is no connection route and checkouts release nothing.
+   */
+  cabinets?: CabinetProtocolContext;
+  /** The web app (kiosk and console, src/web): its built files' folder; web/dist by default. */
+  web?: { root?: string };
+  /** serve --demo only: the demo's kiosk tokens and credentials, offered on loopback (src/demo/demo-access.routes.ts). */
+  demo?: DemoAccess;
 }
 
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
@@ -144,8 +164,26 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     await app.register(personCredentialsRoutes, management);
     await app.register(cabinetTokensRoutes, management);
   }
+  // The cabinet protocol's WebSocket; its releases follow the terminal's checkouts.
+  const cabinetConnections = options.cabinets
+    ? new CabinetConnections(options.store.db, options.cabinets, app.log)
+    : undefined;
+  if (cabinetConnections) {
+    await app.register(websocket, {
+      options: { maxPayload: MAX_FRAME_BYTES, handleProtocols: selectSubprotocol },
+    });
+    await app.register(cabinetConnectionRoutes, { ...deps, connections: cabinetConnections });
+  }
   if (options.terminal)
-    await app.register(terminalRoutes, { store: options.store, context: options.terminal });
+    await app.register(terminalRoutes, {
+      store: options.store,
+      context: options.terminal,
+      releases: cabinetConnections,
+    });
+  // The kiosk's idle screen (cabinet name, site, local time, after hours, reasons), with the cabinet's token.
+  await app.register(cabinetStatusRoutes, { ...deps, policies: options.terminal?.policies });
+  if (options.web) await app.register(webAppRoutes, options.web);
+  if (options.demo) await app.register(demoAccessRoutes, { access: options.demo });
   if (options.console) await app.register(consoleRoutes, { store: options.store, context: options.console });
   if (options.approvals)
     await app.register(approvalsRoutes, { store: options.store, context: options.approvals });

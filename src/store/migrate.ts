@@ -14,6 +14,7 @@ import * as incidentsEscalations from './migrations/2026-11-28T00-incidents-esca
 import * as apiTokens from './migrations/2026-11-28T01-api-tokens.js';
 import * as approvalLinks from './migrations/2026-11-28T02-approval-links.js';
 import * as outboxWakeTrigger from './migrations/2026-11-28T04-outbox-wake-trigger.js';
+import * as cabinetProtocol from './migrations/2026-11-28T05-cabinet-protocol.js';
 import type { DB } from './schema.js';
 
 const MIGRATIONS: Record<string, Migration> = {
@@ -28,6 +29,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026-11-28T01-api-tokens': apiTokens,
   '2026-11-28T02-approval-links': approvalLinks,
   '2026-11-28T04-outbox-wake-trigger': outboxWakeTrigger,
+  '2026-11-28T05-cabinet-protocol': cabinetProtocol,
 };
 
 export interface MigrationReport {

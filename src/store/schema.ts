@@ -41,6 +41,29 @@ export interface CabinetTable {
   online: Generated<Flag>;
   last_seen_at: Timestamp | null;
   updated_at: Timestamp;
+  /** The cabinet protocol (src/cabinets/protocol): the door as last reported, null before any report. */
+  door: 'open' | 'closed' | null;
+  door_changed_at: Timestamp | null;
+  /** Set when a door held open was announced (door-open), once per opening. */
+  door_alerted_at: Timestamp | null;
+  /** When the current outage began (cabinet-offline sent); null while online or never connected. */
+  offline_since: Timestamp | null;
+  /** JSON `{ "<slot>": "<fob tag>" | null }` as the cabinet last reported; null before any report. */
+  reported_slots: string | null;
+}
+
+/** A slot release sent after a checkout (src/cabinets/protocol), until the cabinet reports the key removed. */
+export interface CabinetReleaseTable {
+  checkout_id: string;
+  cabinet_id: string;
+  slot: number;
+  key_id: string;
+  created_at: Timestamp;
+  until: Timestamp;
+  /** Null when the cabinet was not connected (status not-sent). */
+  sent_at: Timestamp | null;
+  status: 'pending' | 'not-sent' | 'confirmed' | 'timed-out';
+  resolved_at: Timestamp | null;
 }
 
 export interface SlotTable {
@@ -474,6 +497,7 @@ export interface DB {
   notification_settings: NotificationSettingTable;
   webhook_endpoints: WebhookEndpointTable;
   cabinet_tokens: CabinetTokenTable;
+  cabinet_releases: CabinetReleaseTable;
   terminal_sessions: TerminalSessionTable;
   factor_lockouts: FactorLockoutTable;
   webauthn_challenges: WebauthnChallengeTable;

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { streamApprovalStatus } from '../approvals/approval-events.js';
 import { getApproval, requestApproval } from '../approvals/approvals.service.js';
 import { cabinetOfToken } from '../cabinets/cabinet-tokens.service.js';
+import type { ReleasePlan, SlotReleases } from '../cabinets/protocol/cabinet-connections.js';
 import { checkoutSchema } from '../checkouts/checkouts.routes.js';
 import { recordReturn } from '../checkouts/checkouts.service.js';
 import {
@@ -148,7 +149,9 @@ export type TerminalRoutesContext = TerminalContext & {
 export const terminalRoutes: FastifyPluginAsyncZod<{
   store: Store;
   context: TerminalRoutesContext;
-}> = async (app, { store, context }) => {
+  /** The cabinet protocol's releases (src/cabinets/protocol): without it, checkouts release nothing. */
+  releases?: SlotReleases;
+}> = async (app, { store, context, releases }) => {
   const db = store.db;
 
   app.addHook('preHandler', async (request: FastifyRequest) => {
@@ -519,6 +522,17 @@ export const terminalRoutes: FastifyPluginAsyncZod<{
               dueAt: timestamp.nullable(),
               afterHours: z.boolean(),
             }),
+            release: z
+              .object({
+                sent: z
+                  .boolean()
+                  .describe(
+                    'false: the cabinet is not connected; the checkout stands, open the slot another way',
+                  ),
+                until: timestamp.describe('the key must leave its slot by then, or the checkout is undone'),
+              })
+              .optional()
+              .describe('the slot release sent over the cabinet protocol (docs/cabinet-protocol.md)'),
           }),
           ...authErrors,
           404: errorSchema,
@@ -528,12 +542,24 @@ export const terminalRoutes: FastifyPluginAsyncZod<{
     },
     async (request, reply) => {
       let person: string | null = null;
+      let release: ReleasePlan | null = null;
       const outcome = await db
         .transaction()
         .execute(async (trx) => {
           const session = await resumeTerminalSession(trx, context, request.params.id, cabinetOf(request));
           person = session.person;
-          return checkoutAtTerminal(trx, context, session, request.body);
+          const taken = await checkoutAtTerminal(trx, context, session, request.body);
+          // The release is recorded with the checkout (nothing half-written) and sent after the commit.
+          if (taken.ok && releases) {
+            const { checkout } = taken;
+            release = await releases.recordRelease(trx, {
+              id: checkout.id,
+              cabinet: checkout.cabinet,
+              slot: checkout.slot,
+              key: checkout.key,
+            });
+          }
+          return taken;
         })
         .catch(async (error: unknown) => {
           // The checkout's transaction rolled back; the refusal is still a fact worth recording.
@@ -571,6 +597,8 @@ export const terminalRoutes: FastifyPluginAsyncZod<{
         throw new KeywardenError(decision.code ?? 'decision_denied', decision.explanation, details);
       }
       const { checkout } = outcome;
+      const plan = release as ReleasePlan | null;
+      if (plan && releases) releases.sendRelease(plan);
       return reply.status(201).send({
         checkout: {
           id: checkout.id,
@@ -579,6 +607,7 @@ export const terminalRoutes: FastifyPluginAsyncZod<{
           dueAt: checkout.dueAt,
           afterHours: checkout.afterHours,
         },
+        ...(plan ? { release: { sent: plan.sent, until: plan.until } } : {}),
       });
     },
   );
