@@ -83,6 +83,7 @@ Examples:
         console: context,
         consoleManagement: context,
         notifications: context,
+        auditTrail: { ...context, databaseUrl: resolveDatabaseUrl(options.db) },
         // Cabinets connect over the cabinet protocol (docs/cabinet-protocol.md); timings from the environment.
         cabinets: { ...context, settings: protocolSettingsFromEnv(process.env) },
         // The demo shows who holds which key on the status page; a real installation shows counts only.

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createTempKey } from '../audit/audit-log.testing.js';
 import { recordCheckout } from '../checkouts/checkouts.service.js';
 import { type CredentialTestBed, createCredentialTestBed } from '../credentials/credentials.testing.js';
 import { createFactorChecks } from '../credentials/factor-verification.js';
@@ -83,6 +84,11 @@ const MATRIX: Record<string, Expectation> = {
   'GET /api/v1/checkouts/:id': CONSOLE_USERS,
   'GET /api/v1/audit-entries': NOT_SUPERVISOR,
   'GET /api/v1/audit-entries/:seq': NOT_SUPERVISOR,
+  // The audit chain over HTTP (src/audit/audit-trail.routes.ts).
+  'GET /api/v1/audit-verification': NOT_SUPERVISOR,
+  'GET /api/v1/audit-export': NOT_SUPERVISOR,
+  // The active policy's message-writing rules (src/notifications/notification-rules-list.routes.ts).
+  'GET /api/v1/notifications/rules': NOT_SUPERVISOR,
   'GET /api/v1/policy-versions': CONSOLE_USERS,
   'GET /api/v1/policy-versions/:version': CONSOLE_USERS,
   'GET /api/v1/policy-versions/:version/procedure': CONSOLE_USERS,
@@ -115,6 +121,8 @@ const MATRIX: Record<string, Expectation> = {
   'GET /api/v1/cabinets/:cabinet': CONSOLE_USERS,
   'POST /api/v1/cabinets/:cabinet/tokens': TOKEN_ADMINS,
   'DELETE /api/v1/cabinets/:cabinet/tokens': TOKEN_ADMINS,
+  // The console's live slot map (src/cabinets/cabinet-events.routes.ts).
+  'GET /api/v1/cabinets/:cabinet/events': CONSOLE_USERS,
   'GET /api/v1/sites': CONSOLE_USERS,
   'GET /api/v1/sites/:site': CONSOLE_USERS,
   'POST /api/v1/cabinets/:cabinet/sessions': CABINET_ONLY,
@@ -182,6 +190,8 @@ const MATRIX: Record<string, Expectation> = {
   'GET /console/*': PUBLIC,
   'GET /assets/*': PUBLIC,
   'GET /api/v1/cabinets/:cabinet/status': CABINET_ONLY,
+  // The cabinet simulator page: the fobs it starts with (cabinet token only).
+  'GET /api/v1/cabinets/:cabinet/slots': CABINET_ONLY,
   'GET /api/v1/demo/kiosk-tokens/:cabinet': PUBLIC,
   'GET /api/v1/demo/hints': PUBLIC,
 };
@@ -267,6 +277,7 @@ for (const dialect of await testDialects()) {
         notifications: context,
         approvals: context,
         cabinets: context,
+        auditTrail: { ...context, auditKey: createTempKey().key },
         web: { root: webRoot() },
         demo: {
           kioskTokens: new Map([['central-a', 'kwc_demo']]),

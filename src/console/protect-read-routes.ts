@@ -41,6 +41,11 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = Object.freeze
   'GET /api/v1/checkouts/:id': can('checkouts.read'),
   'GET /api/v1/audit-entries': can('audit.read'),
   'GET /api/v1/audit-entries/:seq': can('audit.read'),
+  // The audit chain over HTTP (src/audit/audit-trail.routes.ts): its verification and the export file.
+  'GET /api/v1/audit-verification': can('audit.read'),
+  'GET /api/v1/audit-export': can('audit.read'),
+  // The active policy's message-writing rules, for the console's templates list (src/notifications).
+  'GET /api/v1/notifications/rules': can('notifications.templates.read'),
   'GET /api/v1/policy-versions': can('policy.read'),
   'GET /api/v1/policy-versions/:version': can('policy.read'),
   'GET /api/v1/policy-versions/:version/procedure': can('policy.read'),
@@ -66,6 +71,8 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = Object.freeze
   'GET /api/v1/cabinets/:cabinet': can('cabinets.read'),
   'POST /api/v1/cabinets/:cabinet/tokens': can('cabinet-tokens.manage'),
   'DELETE /api/v1/cabinets/:cabinet/tokens': can('cabinet-tokens.manage'),
+  // The console's live slot map (src/cabinets/cabinet-events.routes.ts): whoever may read cabinets.
+  'GET /api/v1/cabinets/:cabinet/events': can('cabinets.read'),
   'GET /api/v1/sites': can('sites.read'),
   'GET /api/v1/sites/:site': can('sites.read'),
 
@@ -158,6 +165,8 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = Object.freeze
   'GET /console/*': PUBLIC,
   'GET /assets/*': PUBLIC,
   'GET /api/v1/cabinets/:cabinet/status': CABINET,
+  // The cabinet simulator page (web/src/features/cabinet-simulator): the fobs it starts with, cabinet token.
+  'GET /api/v1/cabinets/:cabinet/slots': CABINET,
   'GET /api/v1/demo/kiosk-tokens/:cabinet': PUBLIC,
   'GET /api/v1/demo/hints': PUBLIC,
 });

@@ -14,6 +14,8 @@ import {
 } from 'fastify-type-provider-zod';
 import { type ApprovalRoutesContext, approvalsRoutes } from '../approvals/approvals.routes.js';
 import { auditEntriesRoutes } from '../audit/audit-entries.routes.js';
+import { type AuditTrailRoutesContext, auditTrailRoutes } from '../audit/audit-trail.routes.js';
+import { cabinetEventsRoutes } from '../cabinets/cabinet-events.routes.js';
 import { cabinetsRoutes, cabinetTokensRoutes } from '../cabinets/cabinets.routes.js';
 import {
   cabinetConnectionRoutes,
@@ -32,6 +34,7 @@ import { keysRoutes } from '../keys/keys.routes.js';
 import { acknowledgementLinkRoutes } from '../notifications/acknowledgement-link.routes.js';
 import { inboxRoutes } from '../notifications/inbox.routes.js';
 import { notificationRulesRoutes } from '../notifications/notification-rules.routes.js';
+import { notificationRulesListRoutes } from '../notifications/notification-rules-list.routes.js';
 import {
   type NotificationsRouteContext,
   notificationsRoutes,
@@ -44,6 +47,7 @@ import {
 import { policyVersionsRoutes } from '../policy/policy-versions.routes.js';
 import { sitesRoutes } from '../sites/sites.routes.js';
 import type { Store } from '../store/database.js';
+import { cabinetSlotsRoutes } from '../terminal/cabinet-slots.routes.js';
 import { cabinetStatusRoutes } from '../terminal/cabinet-status.routes.js';
 import { type TerminalRoutesContext, terminalRoutes } from '../terminal/terminal.routes.js';
 import { webAppRoutes } from '../web/web-app.routes.js';
@@ -85,6 +89,8 @@ export interface ServerOptions {
   cabinets?: CabinetProtocolContext;
   /** The web app (kiosk and console, src/web): its built files' folder; web/dist by default. */
   web?: { root?: string };
+  /** The audit chain's verification and export over HTTP (src/audit/audit-trail.routes.ts); absent without it. */
+  auditTrail?: AuditTrailRoutesContext;
   /** serve --demo only: the demo's kiosk tokens and credentials, offered on loopback (src/demo/demo-access.routes.ts). */
   demo?: DemoAccess;
 }
@@ -155,9 +161,16 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await app.register(keysRoutes, deps);
   await app.register(checkoutsRoutes, deps);
   await app.register(auditEntriesRoutes, deps);
+  if (options.auditTrail)
+    await app.register(auditTrailRoutes, { store: options.store, context: options.auditTrail });
   await app.register(policyVersionsRoutes, { ...deps, context: options.console });
   await app.register(peopleRoutes, deps);
   await app.register(cabinetsRoutes, deps);
+  // The console's live slot map: hints from the terminal's live bus, re-reads when there is none.
+  await app.register(cabinetEventsRoutes, {
+    ...deps,
+    live: options.terminal?.live ?? options.approvals?.live,
+  });
   await app.register(sitesRoutes, { ...deps, policies: options.terminal?.policies });
   if (options.consoleManagement) {
     const management = { store: options.store, context: options.consoleManagement };
@@ -182,6 +195,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     });
   // The kiosk's idle screen (cabinet name, site, local time, after hours, reasons), with the cabinet's token.
   await app.register(cabinetStatusRoutes, { ...deps, policies: options.terminal?.policies });
+  // The cabinet simulator page starts from the fobs the cabinet holds, with the cabinet's token.
+  await app.register(cabinetSlotsRoutes, deps);
   if (options.web) await app.register(webAppRoutes, options.web);
   if (options.demo) await app.register(demoAccessRoutes, { access: options.demo });
   if (options.console) await app.register(consoleRoutes, { store: options.store, context: options.console });
@@ -201,6 +216,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     await app.register(notificationRulesRoutes, rules);
     await app.register(acknowledgementLinkRoutes, rules);
     await app.register(incidentsRoutes, rules);
+    await app.register(notificationRulesListRoutes, { store: options.store });
   }
   registerStatusPage(app, options.store, now, options.statusPage);
   return app;

@@ -31,6 +31,10 @@ const DEFAULT_STREAM_MAX_MS = 10 * 60_000;
 
 const inboxMessage = z.object({
   id: z.string(),
+  event: z
+    .string()
+    .nullable()
+    .describe('the event it announces: acknowledge it with POST /notifications/events/{event}/acknowledge'),
   eventType: z.string(),
   subject: z.string(),
   text: z.string(),

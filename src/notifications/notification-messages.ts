@@ -35,6 +35,8 @@ export interface MessageView {
 /** A message as its recipient's inbox shows it. */
 export interface InboxMessage {
   id: string;
+  /** The outbox event it announces (to acknowledge it); null for a test message. */
+  event: string | null;
   eventType: string;
   subject: string;
   text: string;
@@ -248,6 +250,7 @@ export async function listInbox(
   return {
     messages: page.map((row) => ({
       id: row.id,
+      event: row.event_id,
       eventType: row.event_type,
       subject: row.subject,
       text: row.body_text,

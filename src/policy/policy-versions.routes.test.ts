@@ -109,6 +109,12 @@ for (const dialect of await testDialects()) {
       expect(again.json().error.code).toBe('policy_not_draft');
     });
 
+    it("gives a version's next review date: its approval date plus the policy's reviewEveryDays", async () => {
+      const approved = (await get('p-chen', '/api/v1/policy-versions/2')).json();
+      const due = Date.parse(approved.version.approvedAt) + 180 * 86_400_000;
+      expect(approved.review).toEqual({ everyDays: 180, nextAt: new Date(due).toISOString() });
+    });
+
     it('says what changed in words, the changes that loosen control first, as JSON or text', async () => {
       const diff = await get('p-chen', '/api/v1/policy-versions/2/diff?against=1');
       expect(diff.statusCode).toBe(200);

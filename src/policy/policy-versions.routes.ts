@@ -10,6 +10,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { SignedInUser } from '../console/console-auth.js';
 import { KeywardenError } from '../domain/errors.js';
 import { diffPolicies, formatPolicyDiff } from '../domain/policy/diff-policy.js';
+import { nextReviewAt } from '../domain/policy/next-review.js';
 import { formatPath, type PolicyProblem } from '../domain/policy/problems.js';
 import { renderProcedure } from '../domain/procedure/render-procedure.js';
 import { errorSchema, timestamp } from '../http/schemas.js';
@@ -96,12 +97,31 @@ export const policyVersionsRoutes: FastifyPluginAsyncZod<{
         tags: ['policy'],
         summary: 'One policy version with its source text',
         params: z.object({ version: z.coerce.number().int().min(1) }),
-        response: { 200: z.object({ version: versionSchema, source: z.string() }), 404: errorSchema },
+        response: {
+          200: z.object({
+            version: versionSchema,
+            source: z.string(),
+            review: z
+              .object({
+                everyDays: z.number().int().nullable().describe('policy.reviewEveryDays; null when not set'),
+                nextAt: timestamp
+                  .nullable()
+                  .describe('approval date plus everyDays; null when either is missing'),
+              })
+              .describe('when the procedure is next due for review'),
+          }),
+          404: errorSchema,
+        },
       },
     },
     async (request) => {
-      const { summary, source } = await getPolicyVersion(store.db, request.params.version);
-      return { version: summary, source };
+      const { summary, source, policy } = await getPolicyVersion(store.db, request.params.version);
+      const everyDays = policy.policy.reviewEveryDays;
+      return {
+        version: summary,
+        source,
+        review: { everyDays: everyDays ?? null, nextAt: nextReviewAt(everyDays, summary.approvedAt) },
+      };
     },
   );
 

@@ -7,6 +7,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { streamApprovalStatus } from '../approvals/approval-events.js';
 import { getApproval, requestApproval } from '../approvals/approvals.service.js';
+import { cabinetTopic } from '../cabinets/cabinet-events.routes.js';
 import { cabinetOfToken } from '../cabinets/cabinet-tokens.service.js';
 import type { ReleasePlan, SlotReleases } from '../cabinets/protocol/cabinet-connections.js';
 import { checkoutSchema } from '../checkouts/checkouts.routes.js';
@@ -599,6 +600,8 @@ export const terminalRoutes: FastifyPluginAsyncZod<{
       const { checkout } = outcome;
       const plan = release as ReleasePlan | null;
       if (plan && releases) releases.sendRelease(plan);
+      // The console's slot map follows (src/cabinets/cabinet-events.routes.ts); a hint, after the commit.
+      context.live.publish(cabinetTopic(checkout.cabinet), { kind: 'checkout', checkout: checkout.id });
       return reply.status(201).send({
         checkout: {
           id: checkout.id,
@@ -637,6 +640,7 @@ export const terminalRoutes: FastifyPluginAsyncZod<{
           slot: request.body.slot,
         }),
       );
+      context.live.publish(cabinetTopic(cabinetOf(request)), { kind: 'return', checkout: checkout.id });
       return { checkout };
     },
   );

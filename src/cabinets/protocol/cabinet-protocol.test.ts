@@ -180,7 +180,8 @@ for (const dialect of await testDialects()) {
       expect((await releaseRow(checkout.id)).status).toBe('confirmed');
       // Consoles and the simulator page follow each change live.
       unsubscribe();
-      expect(hints).toEqual(['connected', 'release', 'removed']);
+      // (the terminal's own `checkout` hint, for the console's slot map, comes after the release is sent)
+      expect(hints).toEqual(['connected', 'release', 'checkout', 'removed']);
       await sleep(500); // past the release window: the confirmed checkout stands
       expect((await checkoutRow(checkout.id)).status).toBe('open');
       const confirmed = await auditRows(bed.db, ['checkout.removal-confirmed']);
