@@ -40,7 +40,7 @@ import { chromiumForTests, launchChromium } from './support/chromium.js';
 import { ensureWebBuilt } from './support/web-build.js';
 
 const chromium = chromiumForTests('test/e2e/cabinet-simulator.test.ts (cabinet simulator in Chromium)');
-// Its own folder: kiosk-and-console.test.ts empties test-results/web/ when it starts.
+// Each browser test writes to a folder of its own, which it empties when it starts.
 const SCREENSHOTS = new URL('../../test-results/web-simulator/', import.meta.url).pathname;
 const BADGE = '4512093';
 const PIN = '482913';

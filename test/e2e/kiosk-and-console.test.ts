@@ -5,7 +5,7 @@
  * fingerprint and why the boiler room is not hers, proves her finger on a CDP virtual authenticator (enrolled
  * first through the terminal API), picks a reason (a wrong one is refused in plain words), takes Patrol car
  * 101 and is told which slot opened; then her supervisor signs in to the console and sees the checkout on the
- * dashboard. Screenshots of every screen go to test-results/web/.
+ * dashboard. Screenshots of every screen go to test-results/web/kiosk-and-console/.
  */
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -32,7 +32,7 @@ import { chromiumForTests, launchChromium } from './support/chromium.js';
 import { ensureWebBuilt } from './support/web-build.js';
 
 const chromium = chromiumForTests('test/e2e/kiosk-and-console.test.ts (kiosk and console in Chromium)');
-const SCREENSHOTS = new URL('../../test-results/web/', import.meta.url).pathname;
+const SCREENSHOTS = new URL('../../test-results/web/kiosk-and-console/', import.meta.url).pathname;
 const require = createRequire(import.meta.url);
 const BROWSER_BUNDLE = readFileSync(
   join(dirname(require.resolve('@simplewebauthn/browser')), '..', 'dist', 'bundle', 'index.umd.min.js'),
