@@ -53,7 +53,7 @@ The server listens on 127.0.0.1 by default. The API needs a console sign-in (key
 or a cabinet token; put it behind HTTPS before opening it to a network.
 
 Examples:
-  $ keywarden serve --demo                 # embedded SQLite with demo data; open http://127.0.0.1:8080
+  $ keywarden serve --demo                 # embedded SQLite with demo data; open http://localhost:8080
   $ keywarden serve --db postgres://keywarden@db.internal/keywarden --port 9000`,
     )
     .action(async (options: { db?: string; host: string; port: string; demo?: boolean }) => {
@@ -125,12 +125,12 @@ Examples:
       const address = app.server.address();
       const shownPort = typeof address === 'object' && address ? address.port : port;
       const shownHost = options.host === '0.0.0.0' || options.host === '::' ? 'localhost' : options.host;
-      process.stdout.write(
-        `Keywarden is running on ${context.store.displayUrl}\nOpen http://${shownHost}:${shownPort}/  (API docs: http://${shownHost}:${shownPort}/docs)\n`,
-      );
       // localhost rather than 127.0.0.1: fingerprints and passkeys (WebAuthn) work only at the relying party's
       // origin, http://localhost:PORT by default.
       const base = `http://${shownHost === '127.0.0.1' ? 'localhost' : shownHost}:${shownPort}`;
+      process.stdout.write(
+        `Keywarden is running on ${context.store.displayUrl}\nOpen ${base}/  (API docs: ${base}/docs)\n`,
+      );
       process.stdout.write(
         webProblem
           ? `Web app: not built - run "npm run build:web" (or npm start) for ${base}/kiosk and ${base}/console\n`

@@ -160,6 +160,11 @@ for (const dialect of await testDialects()) {
       expect(response.statusCode).toBe(200);
       expect(response.body).toContain('Keys out now (2)');
       expect(response.body).toContain('Dana Ruiz');
+      // First use: the kiosk, its simulator and the console, at localhost (WebAuthn's origin) on this port.
+      const at127 = await app.inject({ method: 'GET', url: '/', headers: { host: '127.0.0.1:8080' } });
+      expect(at127.body).toContain('href="http://localhost:8080/kiosk/central-a"');
+      expect(at127.body).toContain('href="http://localhost:8080/kiosk/central-a/simulator"');
+      expect(at127.body).toContain('href="http://localhost:8080/console"');
     });
 
     it('shows counts but no names on the status page unless asked for details', async () => {

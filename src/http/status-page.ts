@@ -4,7 +4,7 @@
  * for channel settings, dead letters), the latest audit entries, and links to the API docs and the
  * written procedure. The full console arrives with the web issue; this page needs no JavaScript.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { DateTime } from 'luxon';
 import { KeywardenError } from '../domain/errors.js';
 import { WAITING_FOR_SETTINGS } from '../domain/notifications/delivery-policy.js';
@@ -21,6 +21,23 @@ h2{font-size:16px;margin:0 0 10px}table{border-collapse:collapse;width:100%}th,t
 th{color:#5b6673;font-weight:600}.tag{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:600}
 .in{background:#e3f4e8;color:#17663a}.out{background:#fff1d6;color:#8a5a00}.missing,.late,.denied{background:#fde2e2;color:#9b1c1c}.ah{background:#e7e3fb;color:#4b2ea0}
 .muted{color:#6b7480}code{font-size:13px}`;
+
+/**
+ * First use (the demo): where to go next. Fingerprints and passkeys (WebAuthn) work only at the relying
+ * party's origin, http://localhost:PORT by default (docs/web.md), so a page opened at 127.0.0.1 links to
+ * localhost on the same port; any other host (a real name behind a proxy) keeps relative links.
+ */
+function firstUseLinks(request: FastifyRequest, cabinet: string | undefined): string {
+  const loopback = request.hostname === '127.0.0.1' || request.hostname === '[::1]';
+  const base = loopback ? `http://localhost${request.port ? `:${request.port}` : ''}` : '';
+  const kiosk = cabinet ? `${base}/kiosk/${encodeURIComponent(cabinet)}` : null;
+  const links = [
+    kiosk ? `<a href="${escapeHtml(kiosk)}">the kiosk of cabinet ${escapeHtml(cabinet ?? '')}</a>` : null,
+    kiosk ? `<a href="${escapeHtml(kiosk)}/simulator">its cabinet simulator</a>` : null,
+    `<a href="${escapeHtml(base)}/console">the console</a>`,
+  ].filter((link) => link !== null);
+  return `<section class="wide"><h2>Start here</h2><p>Open ${links.join(', ')}.</p></section>`;
+}
 
 function localTime(iso: string | null, zone: string | undefined): string {
   if (!iso) return '—';
@@ -55,9 +72,9 @@ export function registerStatusPage(
     return renderProcedure(policy, { format: 'html', year: now().getUTCFullYear() });
   });
 
-  app.get('/', { schema: { hide: true } }, async (_request, reply) => {
+  app.get('/', { schema: { hide: true } }, async (request, reply) => {
     const db = store.db;
-    const [active, keys, open, entries, head, incidents, backlog] = await Promise.all([
+    const [active, keys, open, entries, head, incidents, backlog, firstCabinet] = await Promise.all([
       db.selectFrom('policy_versions').selectAll().where('status', '=', 'active').executeTakeFirst(),
       db
         .selectFrom('keys')
@@ -116,6 +133,7 @@ export function registerStatusPage(
         ])
         .where('status', 'in', ['pending', 'dead'])
         .executeTakeFirst(),
+      db.selectFrom('cabinets').select('id').orderBy('id').limit(1).executeTakeFirst(),
     ]);
     const waiting = Number(backlog?.waiting ?? 0);
     const dead = Number(backlog?.dead ?? 0);
@@ -161,11 +179,12 @@ export function registerStatusPage(
     const policyLine = active
       ? `Active policy: <strong>${escapeHtml(active.name)}</strong>, version ${active.version}${detailed ? `, approved by ${escapeHtml(active.approved_by ?? '')} — <a href="/procedure">read the written procedure</a>` : ''}`
       : 'No policy is active yet: <code>keywarden policy import FILE --by PERSON</code>, then a second person runs <code>keywarden policy approve VERSION --by PERSON</code>.';
+    const startLinks = detailed ? firstUseLinks(request, firstCabinet?.id) : '';
     reply.type('text/html; charset=utf-8');
     return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>Keywarden</title><style>${STYLE}</style></head><body>
 <header><h1>Keywarden</h1><span>${policyLine}</span><a href="/docs">API documentation</a></header>
-<main>
+<main>${startLinks}
 ${
   detailed
     ? `<section class="wide"><h2>Keys out now (${open.length})</h2>${open.length ? `<table><tr><th>Person</th><th>Key</th><th>Taken (site time)</th><th>Due</th><th>Reason</th></tr>${openRows}</table>` : '<p class="muted">Every key is in its cabinet.</p>'}</section>

@@ -110,6 +110,7 @@ for (const dialect of await testDialects()) {
       expect(response.statusCode).toBe(201);
       const { session } = response.json();
       expect(session).toMatchObject({ person: 'p-ruiz', cabinet: 'central-a', afterHours: false });
+      expect(session.personName).toBe('Dana Ruiz'); // the kiosk greets her by name
       expect(session.factors.sort()).toEqual(['badge', 'pin']);
 
       const keys = (await get(`/api/v1/sessions/${session.id}/keys`)).json().keys;

@@ -65,6 +65,7 @@ const sessionSchema = z.object({
   id: z.string(),
   cabinet: z.string(),
   person: z.string(),
+  personName: z.string().describe("the person's display name from the people table, to greet them by"),
   factors: z.array(z.enum(FACTOR_KINDS)),
   witness: z.string().nullable(),
   afterHours: z.boolean(),
@@ -102,11 +103,18 @@ const approvalSchema = z.object({
   decidedBy: z.string().nullable(),
 });
 
-function publicSession(session: TerminalSession) {
+/** The session as the kiosk sees it; the person's name is read here so the kiosk greets them by it. */
+async function publicSession(db: Store['db'], session: TerminalSession) {
+  const person = await db
+    .selectFrom('people')
+    .select('name')
+    .where('id', '=', session.person)
+    .executeTakeFirst();
   return {
     id: session.id,
     cabinet: session.cabinet,
     person: session.person,
+    personName: person?.name ?? session.person,
     factors: session.factors,
     witness: session.witness,
     afterHours: session.afterHours,
@@ -198,7 +206,7 @@ export const terminalRoutes: FastifyPluginAsyncZod<{
         .transaction()
         .execute((trx) => startSession(trx, context, cabinetOf(request), request.body));
       if (!outcome.ok) throw new KeywardenError('authentication_failed', SIGN_IN_FAILED);
-      return reply.status(201).send({ session: publicSession(outcome.session) });
+      return reply.status(201).send({ session: await publicSession(db, outcome.session) });
     },
   );
 
@@ -219,7 +227,7 @@ export const terminalRoutes: FastifyPluginAsyncZod<{
       const session = await db
         .transaction()
         .execute((trx) => resumeTerminalSession(trx, context, request.params.id, cabinetOf(request)));
-      return { session: publicSession(session) };
+      return { session: await publicSession(db, session) };
     },
   );
 
@@ -242,7 +250,7 @@ export const terminalRoutes: FastifyPluginAsyncZod<{
       });
       if (!outcome.ok)
         throw new KeywardenError('authentication_failed', 'That factor was not accepted. Try again.');
-      return { session: publicSession(outcome.session) };
+      return { session: await publicSession(db, outcome.session) };
     },
   );
 
@@ -383,7 +391,7 @@ export const terminalRoutes: FastifyPluginAsyncZod<{
           'authentication_failed',
           'The witness could not sign in. Check the badge or id and PIN.',
         );
-      return { session: publicSession(outcome.session) };
+      return { session: await publicSession(db, outcome.session) };
     },
   );
 

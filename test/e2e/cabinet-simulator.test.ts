@@ -233,7 +233,7 @@ describe.skipIf(chromium.skip)(
       await kiosk.getByRole('heading', { name: 'Enter your PIN' }).waitFor();
       await kiosk.keyboard.type(PIN);
       await kiosk.keyboard.press('Enter');
-      await kiosk.getByRole('heading', { name: 'Welcome, p-ruiz' }).waitFor();
+      await kiosk.getByRole('heading', { name: 'Welcome, Dana Ruiz' }).waitFor();
       await kiosk.getByRole('button', { name: /Patrol car 101/ }).click();
       await kiosk.getByLabel('Fresh patrol vehicle or vehicle swap').check();
       await kiosk.getByRole('button', { name: 'Take Patrol car 101' }).click();
@@ -377,7 +377,7 @@ describe.skipIf(chromium.skip)(
       await kiosk.getByRole('heading', { name: 'Enter your PIN' }).waitFor();
       await kiosk.keyboard.type(PIN);
       await kiosk.keyboard.press('Enter');
-      await kiosk.getByRole('heading', { name: 'Welcome, p-ruiz' }).waitFor();
+      await kiosk.getByRole('heading', { name: 'Welcome, Dana Ruiz' }).waitFor();
       await kiosk.getByRole('button', { name: /Patrol car 103/ }).click();
       const reason = kiosk.getByLabel('Fresh patrol vehicle or vehicle swap');
       if (await reason.count()) await reason.check();

@@ -240,7 +240,7 @@ describe.skipIf(chromium.skip)('console sections in Chromium', () => {
     await kiosk.getByRole('heading', { name: 'Enter your PIN' }).waitFor();
     await kiosk.keyboard.type(newPin);
     await kiosk.keyboard.press('Enter');
-    await kiosk.getByRole('heading', { name: 'Welcome, p-ruiz' }).waitFor();
+    await kiosk.getByRole('heading', { name: 'Welcome, Dana Ruiz' }).waitFor();
     await kiosk.getByRole('button', { name: 'Enter authenticator code' }).click();
     await kiosk.keyboard.type(await code(decodeBase32(totpSecret)));
     await kiosk.keyboard.press('Enter');

@@ -128,7 +128,7 @@ export function ConsoleRoute() {
         {!section ? (
           <p>This section does not exist or your role cannot open it. Choose one from the menu.</p>
         ) : section.path === '' ? (
-          <Dashboard />
+          <Dashboard teamOnly={user.roles.every((role) => role === 'supervisor')} />
         ) : section.path === 'keys' ? (
           <KeysSection rest={rest} />
         ) : section.path === 'cabinets' ? (

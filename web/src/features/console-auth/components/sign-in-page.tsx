@@ -65,12 +65,23 @@ export function SignInPage() {
             {message}
           </p>
         ) : null}
+        {/* The buttons wait for what each needs; this says what that is, so a greyed button is no dead end. */}
+        <p id="sign-in-how" className="muted">
+          Enter your ID and password, then the code from your authenticator app and Sign in, or Sign in with a
+          passkey instead of the code.
+        </p>
         <div className="button-row">
-          <button type="submit" className="primary" disabled={signIn.isPending || !totp.trim()}>
+          <button
+            type="submit"
+            className="primary"
+            aria-describedby="sign-in-how"
+            disabled={signIn.isPending || !totp.trim()}
+          >
             Sign in
           </button>
           <button
             type="button"
+            aria-describedby="sign-in-how"
             disabled={signIn.isPending || !person.trim() || !password}
             onClick={() => signIn.mutate({ person: person.trim(), password, method: 'passkey' })}
           >

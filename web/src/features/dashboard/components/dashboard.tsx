@@ -16,6 +16,18 @@ import { useSiteTime } from '../api/get-site-time';
 /** Without the cabinet protocol's `online`: a terminal that made no request for this long is offline. */
 const ONLINE_WINDOW_MS = 2 * 60_000;
 
+function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? '' : 's'}`;
+}
+
+/** "5 keys: 3 in their slots, 2 taken out": keys by status, not slots and not checkouts. */
+function cabinetKeys(keys: { in: number; out: number; missing: number }): string {
+  const total = keys.in + keys.out + keys.missing;
+  const parts = [`${keys.in} in ${keys.in === 1 ? 'its slot' : 'their slots'}`, `${keys.out} taken out`];
+  if (keys.missing) parts.push(`${keys.missing} missing`);
+  return `${plural(total, 'key')}: ${parts.join(', ')}`;
+}
+
 function Tile(props: { label: string; value: number | undefined; tone?: 'alert' | 'ok' }) {
   return (
     <div className={`tile ${props.tone ?? ''}`}>
@@ -25,7 +37,13 @@ function Tile(props: { label: string; value: number | undefined; tone?: 'alert' 
   );
 }
 
-export function Dashboard() {
+/**
+ * Two different counts meet on this page: checkouts (Keys out now, Overdue, After hours) are the viewer's to
+ * read, so a supervisor counts only their team's; the Cabinets card counts every key whose home is the
+ * cabinet by its status, whoever holds it. `teamOnly` says the checkouts are a team's, so the page says so.
+ */
+export function Dashboard(props: { teamOnly?: boolean }) {
+  const scope = props.teamOnly ? ' (your team)' : '';
   const time = useSiteTime().data;
   const out = useCheckouts('out', { status: 'open' });
   const overdue = useCheckouts('overdue', time ? { status: 'open', overdueAt: time.now } : null);
@@ -98,9 +116,13 @@ export function Dashboard() {
         </p>
       ) : null}
       <section className="tiles" aria-label="Now">
-        <Tile label="Keys out now" value={out.data?.length} />
-        <Tile label="Overdue" value={overdue.data?.length} tone={overdue.data?.length ? 'alert' : 'ok'} />
-        <Tile label="After hours today" value={afterHours.data?.length} />
+        <Tile label={`Keys out now${scope}`} value={out.data?.length} />
+        <Tile
+          label={`Overdue${scope}`}
+          value={overdue.data?.length}
+          tone={overdue.data?.length ? 'alert' : 'ok'}
+        />
+        <Tile label={`After hours today${scope}`} value={afterHours.data?.length} />
         <Tile
           label="Open approvals"
           value={approvals.data?.length}
@@ -118,7 +140,12 @@ export function Dashboard() {
       </section>
       <div className="panels">
         <section className="panel" aria-labelledby="panel-out">
-          <h2 id="panel-out">Keys out now</h2>
+          <h2 id="panel-out">Keys out now{scope}</h2>
+          {props.teamOnly ? (
+            <p className="muted">
+              Checkouts by the people you supervise; the Cabinets card counts everyone's.
+            </p>
+          ) : null}
           {checkoutRows(out.data, 'Every key is in its cabinet.')}
         </section>
         <section className="panel" aria-labelledby="panel-after-hours">
@@ -175,11 +202,11 @@ export function Dashboard() {
         </section>
         <section className="panel" aria-labelledby="panel-cabinets">
           <h2 id="panel-cabinets">Cabinets</h2>
+          <p className="muted">Keys whose home is each cabinet, whoever holds them.</p>
           <ul>
             {(cabinets.data ?? []).map((cabinet) => (
               <li key={cabinet.id}>
-                <strong>{cabinet.name}</strong>: {cabinet.keys.in} in, {cabinet.keys.out} out
-                {cabinet.keys.missing ? `, ${cabinet.keys.missing} missing` : ''} ·{' '}
+                <strong>{cabinet.name}</strong>: {cabinetKeys(cabinet.keys)} ·{' '}
                 {online.includes(cabinet) ? (
                   <span className="online">online</span>
                 ) : (

@@ -8,6 +8,8 @@ export const sessionSchema = z.object({
   id: z.string(),
   cabinet: z.string(),
   person: z.string(),
+  /** The person's display name, to greet them by. */
+  personName: z.string(),
   factors: z.array(z.enum(FACTOR_KINDS)),
   witness: z.string().nullable(),
   afterHours: z.boolean(),

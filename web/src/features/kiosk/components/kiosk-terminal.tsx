@@ -150,6 +150,7 @@ function SignedInCabinet(props: { cabinet: string; token: string; onTokenRefused
         <main className="kiosk-panel">
           <PinPad
             label="Enter your PIN"
+            screenHeading
             hint={'badge' in step.identity ? 'Badge read.' : `ID ${step.identity.person}.`}
             submitLabel="OK"
             minLength={4}

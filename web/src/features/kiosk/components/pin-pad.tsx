@@ -8,6 +8,8 @@ const KEYS = ['1', '2', '3', '4', '5', '6', '7', '8', '9'];
 
 export function PinPad(props: {
   label: string;
+  /** The screen's own heading (h1) when the pad is the whole screen; a sub-heading (h2) inside another. */
+  screenHeading?: boolean;
   hint?: string;
   submitLabel: string;
   busy?: boolean;
@@ -50,7 +52,7 @@ export function PinPad(props: {
 
   return (
     <section className="pin-pad" aria-label={props.label}>
-      <h2>{props.label}</h2>
+      {props.screenHeading ? <h1>{props.label}</h1> : <h2>{props.label}</h2>}
       {props.hint ? <p className="hint">{props.hint}</p> : null}
       <output className="pin-dots" aria-live="polite" aria-label={`${digits.length} digits entered`}>
         {digits.length === 0 ? <span className="placeholder">_ _ _ _ _ _</span> : '•'.repeat(digits.length)}

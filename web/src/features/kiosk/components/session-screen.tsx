@@ -57,7 +57,7 @@ export function SessionScreen(props: {
     <main className="kiosk-panel session">
       <header className="session-header">
         <div>
-          <h1>Welcome, {session.person}</h1>
+          <h1>Welcome, {session.personName}</h1>
           <p className="hint">
             Signed in with {session.factors.map(factorName).join(', ')}
             {session.witness ? `; witness ${session.witness}` : ''}
