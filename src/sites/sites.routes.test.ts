@@ -59,6 +59,31 @@ for (const dialect of await testDialects()) {
       });
     });
 
+    it("lists the policy's schedules with their windows and the rules that use them", async () => {
+      const response = await bed.as(MEMBERS.auditor, { method: 'GET', url: '/api/v1/sites' });
+      expect(response.statusCode).toBe(200);
+      const night = ['18:00-07:00'];
+      expect(response.json().schedules).toEqual([
+        {
+          id: 'night-shift',
+          name: 'Night shift',
+          windows: { mon: night, tue: night, wed: night, thu: night, fri: night, sat: night, sun: night },
+          rules: ['night-sergeants-facility'],
+        },
+      ]);
+      // The single-site read stays as it was: schedules belong to the policy, not to one site.
+      const one = await bed.as(MEMBERS.auditor, { method: 'GET', url: '/api/v1/sites/central' });
+      expect(one.json().schedules).toBeUndefined();
+      const openApi = (await bed.app.inject({ method: 'GET', url: '/docs/json' })).json();
+      const listed = openApi.paths['/api/v1/sites'].get.responses['200'].content['application/json'].schema;
+      expect(Object.keys(listed.properties.schedules.items.properties)).toEqual([
+        'id',
+        'name',
+        'windows',
+        'rules',
+      ]);
+    });
+
     it('says a holiday is after hours, and names it', async () => {
       bed.clock.set(THANKSGIVING_NOON);
       const central = (

@@ -2,10 +2,12 @@
  * Sites in the console: GET /api/v1/sites and /api/v1/sites/{site}, for every console role (`sites.read`).
  * Name and zone come from the directory, business hours and holidays from the active policy version (they
  * change only by an approved version); each site is shown at the server's clock now: local time, after
- * hours or not and why, this local year's holidays, and its cabinets.
+ * hours or not and why, this local year's holidays, and its cabinets. The list also carries the policy's
+ * schedules (named weekly windows in site time) with the rules that use each.
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { scheduleOverviews } from '../domain/calendar/schedule-overview.js';
 import { siteOverview } from '../domain/calendar/site-overview.js';
 import { KeywardenError } from '../domain/errors.js';
 import type { SiteFile } from '../domain/policy/policy-file.js';
@@ -41,6 +43,17 @@ const siteSchema = z.object({
   policyVersion: z.number().int().describe('the active policy version the hours and holidays are from'),
 });
 
+const scheduleSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  windows: z
+    .record(z.string(), z.array(z.string()))
+    .describe(
+      'day (mon..sun) -> windows "HH:MM-HH:MM" in the local time of the key\'s site; an end before the start runs past midnight into the next day; a day that is absent has no window',
+    ),
+  rules: z.array(z.string()).describe('ids of the rules whose `when` is this schedule'),
+});
+
 type SiteView = z.infer<typeof siteSchema>;
 
 function viewOf(active: ActivePolicy, site: SiteFile, instantMs: number): SiteView {
@@ -68,9 +81,15 @@ export const sitesRoutes: FastifyPluginAsyncZod<{
     {
       schema: {
         tags: ['sites'],
-        summary: 'Every site now: zone, local time, after hours or not, business hours, holidays, cabinets',
+        summary:
+          "Every site now: zone, local time, after hours or not, business hours, holidays, cabinets; and the policy's schedules",
         response: {
-          200: z.object({ sites: z.array(siteSchema) }),
+          200: z.object({
+            sites: z.array(siteSchema),
+            schedules: z
+              .array(scheduleSchema)
+              .describe("the active policy's schedules, evaluated in the local time of each key's site"),
+          }),
           401: errorSchema,
           403: errorSchema,
           503: errorSchema,
@@ -80,7 +99,10 @@ export const sitesRoutes: FastifyPluginAsyncZod<{
     async () => {
       const active = await cache.get();
       const at = now().getTime();
-      return { sites: active.policy.sites.map((site) => viewOf(active, site, at)) };
+      return {
+        sites: active.policy.sites.map((site) => viewOf(active, site, at)),
+        schedules: scheduleOverviews(active.policy),
+      };
     },
   );
 

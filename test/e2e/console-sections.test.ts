@@ -312,6 +312,9 @@ describe.skipIf(chromium.skip)('console sections in Chromium', () => {
     await nav.getByRole('link', { name: 'Sites' }).click();
     await admin.getByRole('heading', { name: /Central Station/ }).waitFor();
     await admin.getByText('After hours: outside business hours').first().waitFor();
+    const schedules = admin.getByRole('region', { name: 'Schedules' });
+    await schedules.getByRole('heading', { name: /Night shift/ }).waitFor();
+    await expect(schedules.textContent()).resolves.toContain('Mon 18:00 – Tue 07:00');
     await shot('11-sites', admin);
     expect(await seriousViolations(admin)).toEqual([]);
   });

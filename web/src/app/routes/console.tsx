@@ -36,7 +36,7 @@ const SECTIONS: { path: string; title: string; action: ConsoleAction; next: stri
     action: 'people.read',
     next: 'roles, supervisors and credential enrolment (PIN, badge, fingerprint, TOTP)',
   },
-  { path: 'sites', title: 'Sites', action: 'sites.read', next: 'business hours, holidays and schedules' },
+  { path: 'sites', title: 'Sites', action: 'sites.read', next: '' },
   {
     path: 'policy',
     title: 'Policy',

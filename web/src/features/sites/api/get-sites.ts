@@ -29,9 +29,25 @@ const siteSchema = z.object({
 });
 export type Site = z.infer<typeof siteSchema>;
 
-/** Every site at the server's clock now; re-read each minute so the local time and after-hours stay true. */
-export async function getSites(): Promise<Site[]> {
-  return (await apiRequest('/api/v1/sites', z.object({ sites: z.array(siteSchema) }))).sites;
+const scheduleSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  /** Day -> "HH:MM-HH:MM" in the key's site time; an end before the start runs into the next day. */
+  windows: z.record(z.string(), z.array(z.string())),
+  /** Ids of the rules whose `when` is this schedule. */
+  rules: z.array(z.string()),
+});
+export type Schedule = z.infer<typeof scheduleSchema>;
+
+const sitesResponseSchema = z.object({ sites: z.array(siteSchema), schedules: z.array(scheduleSchema) });
+export type SitesAndSchedules = z.infer<typeof sitesResponseSchema>;
+
+/**
+ * Every site at the server's clock now, and the policy's schedules; re-read each minute so the local time
+ * and after-hours stay true.
+ */
+export async function getSites(): Promise<SitesAndSchedules> {
+  return apiRequest('/api/v1/sites', sitesResponseSchema);
 }
 
 export function useSites() {

@@ -1,10 +1,11 @@
 /**
  * The console's Sites section: each site's local time (in its own zone, named), whether it is after hours
- * now and why, its business hours, this year's holidays and closures, and its cabinets. Read-only: hours
- * and holidays come from the active policy version (change them there).
+ * now and why, its business hours, this year's holidays and closures, and its cabinets; then the policy's
+ * schedules. Read-only: hours, holidays and schedules come from the active policy version (change them there).
  */
 import { formatInZone } from '../../../lib/format-in-zone';
 import { type Site, useSites } from '../api/get-sites';
+import { SchedulesList } from './schedules-list';
 import './sites.css';
 
 const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
@@ -33,14 +34,19 @@ export function SitesSection() {
         The sites could not be read: {sites.error.message} Reload the page to try again.
       </p>
     );
-  if (sites.data.length === 0)
-    return <p className="empty">No site yet. Sites come from the directory (keywarden directory import).</p>;
   return (
-    <div className="sites section-page">
-      {sites.data.map((site) => (
-        <SiteCard key={site.id} site={site} />
-      ))}
-    </div>
+    <>
+      {sites.data.sites.length === 0 ? (
+        <p className="empty">No site yet. Sites come from the directory (keywarden directory import).</p>
+      ) : (
+        <div className="sites section-page">
+          {sites.data.sites.map((site) => (
+            <SiteCard key={site.id} site={site} />
+          ))}
+        </div>
+      )}
+      <SchedulesList schedules={sites.data.schedules} />
+    </>
   );
 }
 
