@@ -192,6 +192,8 @@ const MATRIX: Record<string, Expectation> = {
   'GET /api/v1/cabinets/:cabinet/status': CABINET_ONLY,
   // The cabinet simulator page: the fobs it starts with (cabinet token only).
   'GET /api/v1/cabinets/:cabinet/slots': CABINET_ONLY,
+  // The kiosk's confirmations stream (cabinet token only).
+  'GET /api/v1/cabinets/:cabinet/terminal-events': CABINET_ONLY,
   'GET /api/v1/demo/kiosk-tokens/:cabinet': PUBLIC,
   'GET /api/v1/demo/hints': PUBLIC,
 };

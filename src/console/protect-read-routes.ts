@@ -167,6 +167,8 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = Object.freeze
   'GET /api/v1/cabinets/:cabinet/status': CABINET,
   // The cabinet simulator page (web/src/features/cabinet-simulator): the fobs it starts with, cabinet token.
   'GET /api/v1/cabinets/:cabinet/slots': CABINET,
+  // The kiosk's confirmations (returns, late, wrong slot; undone checkouts): SSE with the cabinet token.
+  'GET /api/v1/cabinets/:cabinet/terminal-events': CABINET,
   'GET /api/v1/demo/kiosk-tokens/:cabinet': PUBLIC,
   'GET /api/v1/demo/hints': PUBLIC,
 });

@@ -49,6 +49,7 @@ import { sitesRoutes } from '../sites/sites.routes.js';
 import type { Store } from '../store/database.js';
 import { cabinetSlotsRoutes } from '../terminal/cabinet-slots.routes.js';
 import { cabinetStatusRoutes } from '../terminal/cabinet-status.routes.js';
+import { cabinetTerminalEventsRoutes } from '../terminal/cabinet-terminal-events.routes.js';
 import { type TerminalRoutesContext, terminalRoutes } from '../terminal/terminal.routes.js';
 import { webAppRoutes } from '../web/web-app.routes.js';
 import { installErrorHandling } from './error-mapping.js';
@@ -197,6 +198,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await app.register(cabinetStatusRoutes, { ...deps, policies: options.terminal?.policies });
   // The cabinet simulator page starts from the fobs the cabinet holds, with the cabinet's token.
   await app.register(cabinetSlotsRoutes, deps);
+  // The kiosk's confirmations of returns (late, wrong slot) and undone checkouts, with the cabinet's token.
+  await app.register(cabinetTerminalEventsRoutes, {
+    ...deps,
+    live: options.terminal?.live ?? options.approvals?.live,
+  });
   if (options.web) await app.register(webAppRoutes, options.web);
   if (options.demo) await app.register(demoAccessRoutes, { access: options.demo });
   if (options.console) await app.register(consoleRoutes, { store: options.store, context: options.console });

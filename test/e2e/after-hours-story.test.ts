@@ -492,6 +492,15 @@ describe.skipIf(chromium.skip)('the after-hours story, end to end in Chromium', 
       .getByRole('button', { name: 'Put back here: Patrol car 101 into slot 1', exact: true })
       .click();
     await simulator.getByText('Patrol car 101 returned in slot 1: recorded late, in its own slot.').waitFor();
+    // The kiosk beside it confirms the return at once, and says how late it was (the message stays ~8 s).
+    await kiosk.bringToFront();
+    await kiosk
+      .getByTestId('return-confirmation')
+      .getByText(/^Patrol car 101 is back in slot 1\. It was returned (\d+ h )?\d+ min late\. Thank you\.$/)
+      .waitFor();
+    await shot('kiosk-returned-late', kiosk);
+    await expectAccessible('kiosk returned late', kiosk);
+    await simulator.bringToFront();
     await expect(simulator.getByTestId('slot-1').textContent()).resolves.toMatch(/Patrol car 101.*Locked/);
     await shot('simulator-returned-late', simulator);
     await expectAccessible('simulator returned late', simulator);

@@ -1,7 +1,7 @@
 /**
  * One cabinet's kiosk: setup (the cabinet token) -> idle -> PIN -> signed in (keys, factors, a key's
  * requirements) -> "Slot N is open" -> signed out by itself. Every step has a way back; a minute without a
- * touch signs the person out.
+ * touch signs the person out. Over every screen, returns at the cabinet are confirmed as they happen.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { ApiError } from '../../../lib/api-client';
@@ -16,6 +16,7 @@ import { refusalInWords } from '../lib/plain-words';
 import { IdleScreen } from './idle-screen';
 import { KioskSetup } from './kiosk-setup';
 import { PinPad } from './pin-pad';
+import { ReturnConfirmation } from './return-confirmation';
 import { SessionScreen } from './session-screen';
 import { SlotOpen } from './slot-open';
 import { useIdleTimeout } from './use-idle-timeout';
@@ -65,17 +66,21 @@ export function KioskTerminal(props: { cabinet: string }) {
     );
   }
   return (
-    <SignedInCabinet
-      cabinet={cabinet}
-      token={token}
-      onTokenRefused={() => {
-        setProblem(
-          'The server refused the saved token (revoked, or of another cabinet). Paste a new token for this cabinet.',
-        );
-        forgetKioskToken(cabinet);
-        setToken(null);
-      }}
-    />
+    <>
+      <SignedInCabinet
+        cabinet={cabinet}
+        token={token}
+        onTokenRefused={() => {
+          setProblem(
+            'The server refused the saved token (revoked, or of another cabinet). Paste a new token for this cabinet.',
+          );
+          forgetKioskToken(cabinet);
+          setToken(null);
+        }}
+      />
+      {/* Over every screen: "Patrol car 101 is back in slot 1. Thank you." when a key comes back. */}
+      <ReturnConfirmation cabinet={cabinet} token={token} />
+    </>
   );
 }
 
