@@ -15,6 +15,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { KeywardenError } from '../domain/errors.js';
+import { closeStreamsOnShutdown, openHintedEventStream } from '../http/hinted-event-stream.js';
 import { errorSchema } from '../http/schemas.js';
 import type { LiveEvents } from '../live/live-events.js';
 import type { Store } from '../store/database.js';
@@ -30,19 +31,13 @@ export interface CabinetEventsRouteOptions {
   streamMaxMs?: number;
 }
 
-/** A comment line every 25 s keeps proxies from closing an idle stream. */
-const HEARTBEAT_MS = 25_000;
 /** Re-reads catch what no hint announced (the CLI, another process, a cabinet going offline by timeout). */
 const DEFAULT_RECHECK_MS = 5_000;
 const DEFAULT_STREAM_MAX_MS = 10 * 60_000;
 
 export const cabinetEventsRoutes: FastifyPluginAsyncZod<CabinetEventsRouteOptions> = async (app, options) => {
   const db = options.store.db;
-  // Open streams end when the server closes, or closing would wait for every browser to hang up.
-  const streams = new Set<() => void>();
-  app.addHook('preClose', async () => {
-    for (const close of [...streams]) close();
-  });
+  const streams = closeStreamsOnShutdown(app);
 
   app.get(
     '/api/v1/cabinets/:cabinet/events',
@@ -68,67 +63,24 @@ export const cabinetEventsRoutes: FastifyPluginAsyncZod<CabinetEventsRouteOption
       const initial = await findCabinetDetail(db, id);
       if (!initial) throw new KeywardenError('unknown_cabinet', `unknown cabinet "${id}"`);
 
-      reply.hijack();
-      const raw = reply.raw;
-      raw.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-store',
-        connection: 'keep-alive',
-        // nginx buffers responses unless told not to; an event that waits in a buffer is no event.
-        'x-accel-buffering': 'no',
-      });
       let last = JSON.stringify({ cabinet: initial });
-      raw.write(`retry: 5000\nevent: cabinet\ndata: ${last}\n\n`);
-
-      let done = false;
-      let looking = false;
-      let again = false;
-      /** Re-reads the cabinet; a hint during a read causes one more read, never two at once. */
-      const look = async (): Promise<void> => {
-        if (done) return;
-        if (looking) {
-          again = true;
-          return;
-        }
-        looking = true;
-        try {
-          do {
-            again = false;
-            const cabinet = await findCabinetDetail(db, id);
-            if (done) return;
-            const text = JSON.stringify({ cabinet: cabinet ?? null });
-            if (text !== last) {
-              last = text;
-              raw.write(`event: cabinet\ndata: ${text}\n\n`);
-            }
-          } while (again && !done);
-        } catch (error) {
-          request.log.warn({ err: error, cabinet: id }, 'cabinet stream: re-read failed');
-        } finally {
-          looking = false;
-        }
-      };
-
-      const unsubscribe = options.live?.subscribe(cabinetTopic(id), () => void look()) ?? (() => {});
-      const recheck = setInterval(() => void look(), options.recheckMs ?? DEFAULT_RECHECK_MS);
-      const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), HEARTBEAT_MS);
-      const end = setTimeout(() => close(), options.streamMaxMs ?? DEFAULT_STREAM_MAX_MS);
-      const stop = (): void => {
-        if (done) return;
-        done = true;
-        unsubscribe();
-        clearInterval(recheck);
-        clearInterval(heartbeat);
-        clearTimeout(end);
-        streams.delete(close);
-      };
-      const close = (): void => {
-        stop();
-        raw.end();
-      };
-      streams.add(close);
-      raw.on('close', stop);
-      request.raw.on('close', stop);
+      openHintedEventStream(reply, {
+        streams,
+        live: options.live,
+        topic: cabinetTopic(id),
+        recheckMs: options.recheckMs ?? DEFAULT_RECHECK_MS,
+        maxMs: options.streamMaxMs ?? DEFAULT_STREAM_MAX_MS,
+        opening: `retry: 5000\nevent: cabinet\ndata: ${last}\n\n`,
+        // Sent only when it differs from what was sent last.
+        read: async () => {
+          const text = JSON.stringify({ cabinet: (await findCabinetDetail(db, id)) ?? null });
+          if (text === last) return '';
+          last = text;
+          return `event: cabinet\ndata: ${text}\n\n`;
+        },
+        onReadError: (error) =>
+          request.log.warn({ err: error, cabinet: id }, 'cabinet stream: re-read failed'),
+      });
     },
   );
 };

@@ -17,6 +17,7 @@ import { z } from 'zod';
 import { cabinetTopic } from '../cabinets/cabinet-events.routes.js';
 import { cabinetOfToken } from '../cabinets/cabinet-tokens.service.js';
 import { KeywardenError } from '../domain/errors.js';
+import { closeStreamsOnShutdown, openHintedEventStream } from '../http/hinted-event-stream.js';
 import { errorSchema } from '../http/schemas.js';
 import type { LiveEvents } from '../live/live-events.js';
 import type { Store } from '../store/database.js';
@@ -30,7 +31,6 @@ export interface CabinetTerminalEventsOptions {
   streamMaxMs?: number;
 }
 
-const HEARTBEAT_MS = 25_000;
 const DEFAULT_RECHECK_MS = 5_000;
 const DEFAULT_STREAM_MAX_MS = 10 * 60_000;
 
@@ -111,10 +111,7 @@ export const cabinetTerminalEventsRoutes: FastifyPluginAsyncZod<CabinetTerminalE
   options,
 ) => {
   const db = options.store.db;
-  const streams = new Set<() => void>();
-  app.addHook('preClose', async () => {
-    for (const close of [...streams]) close();
-  });
+  const streams = closeStreamsOnShutdown(app);
 
   app.get(
     '/api/v1/cabinets/:cabinet/terminal-events',
@@ -152,67 +149,28 @@ export const cabinetTerminalEventsRoutes: FastifyPluginAsyncZod<CabinetTerminalE
       // Returns in the very millisecond the stream opens came before it: they are not news to this kiosk.
       for (const earlier of await readTerminalEvents(db, cabinet, since)) sent.add(earlier.checkout);
 
-      reply.hijack();
-      const raw = reply.raw;
-      raw.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-store',
-        connection: 'keep-alive',
-        'x-accel-buffering': 'no',
+      openHintedEventStream(reply, {
+        streams,
+        live: options.live,
+        topic: cabinetTopic(cabinet),
+        recheckMs: options.recheckMs ?? DEFAULT_RECHECK_MS,
+        maxMs: options.streamMaxMs ?? DEFAULT_STREAM_MAX_MS,
+        opening: 'retry: 5000\n: open\n\n',
+        read: async () => {
+          let text = '';
+          for (const event of await readTerminalEvents(db, cabinet, since)) {
+            if (sent.has(event.checkout)) continue;
+            sent.add(event.checkout);
+            const { kind, ...data } = event;
+            text += `event: ${kind}\ndata: ${JSON.stringify(data)}\n\n`;
+            const at = kind === 'return' ? event.returnedAt : event.at;
+            if (at > since) since = at;
+          }
+          return text;
+        },
+        onReadError: (error) =>
+          request.log.warn({ err: error, cabinet }, 'terminal event stream: re-read failed'),
       });
-      raw.write('retry: 5000\n: open\n\n');
-
-      let done = false;
-      let looking = false;
-      let again = false;
-      const look = async (): Promise<void> => {
-        if (done) return;
-        if (looking) {
-          again = true;
-          return;
-        }
-        looking = true;
-        try {
-          do {
-            again = false;
-            const events = await readTerminalEvents(db, cabinet, since);
-            if (done) return;
-            for (const event of events) {
-              if (sent.has(event.checkout)) continue;
-              sent.add(event.checkout);
-              const { kind, ...data } = event;
-              raw.write(`event: ${kind}\ndata: ${JSON.stringify(data)}\n\n`);
-              const at = kind === 'return' ? event.returnedAt : event.at;
-              if (at > since) since = at;
-            }
-          } while (again && !done);
-        } catch (error) {
-          request.log.warn({ err: error, cabinet }, 'terminal event stream: re-read failed');
-        } finally {
-          looking = false;
-        }
-      };
-
-      const unsubscribe = options.live?.subscribe(cabinetTopic(cabinet), () => void look()) ?? (() => {});
-      const recheck = setInterval(() => void look(), options.recheckMs ?? DEFAULT_RECHECK_MS);
-      const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), HEARTBEAT_MS);
-      const end = setTimeout(() => close(), options.streamMaxMs ?? DEFAULT_STREAM_MAX_MS);
-      const stop = (): void => {
-        if (done) return;
-        done = true;
-        unsubscribe();
-        clearInterval(recheck);
-        clearInterval(heartbeat);
-        clearTimeout(end);
-        streams.delete(close);
-      };
-      const close = (): void => {
-        stop();
-        raw.end();
-      };
-      streams.add(close);
-      raw.on('close', stop);
-      request.raw.on('close', stop);
     },
   );
 };
