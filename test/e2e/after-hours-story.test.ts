@@ -21,9 +21,7 @@
  */
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
-import { AxeBuilder } from '@axe-core/playwright';
 import type { FastifyInstance } from 'fastify';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -46,6 +44,7 @@ import { OverdueScheduler } from '../../src/overdue/overdue-scheduler.js';
 import { createTestDatabase, type TestDatabase } from '../../src/store/test-databases.js';
 import { newServiceContext, RIVERSIDE_POLICY, TestClock } from '../../src/testing/service-context.js';
 import { chromiumForTests, launchChromium } from './support/chromium.js';
+import { freePort, seriousAxeViolations } from './support/e2e-helpers.js';
 import { ensureWebBuilt } from './support/web-build.js';
 
 const chromium = chromiumForTests('test/e2e/after-hours-story.test.ts (the after-hours story in Chromium)');
@@ -72,17 +71,6 @@ const POLICY = RIVERSIDE_POLICY.replace(
   '  - id: overdue\n    on: [overdue]\n    to: [person, supervisor]\n    via: [email]',
   '  - id: overdue\n    on: [overdue]\n    to: [person, supervisor]\n    via: [email, in-app]',
 );
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 describe.skipIf(chromium.skip)('the after-hours story, end to end in Chromium', () => {
   let database: TestDatabase;
@@ -115,10 +103,7 @@ describe.skipIf(chromium.skip)('the after-hours story, end to end in Chromium', 
   };
   /** Issue 6: axe reports no serious or critical violation on any screen; the failure names each one. */
   const expectAccessible = async (name: string, target: Page) => {
-    const results = await new AxeBuilder({ page: target as never }).analyze();
-    const serious = results.violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => `${name}: ${v.id} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+    const serious = await seriousAxeViolations(target, name);
     expect.soft(serious, serious.join('\n')).toEqual([]); // soft: every screen's findings in one run
   };
   /** What the background workers would do by themselves: route events, deliver the messages. */

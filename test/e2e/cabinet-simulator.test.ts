@@ -14,9 +14,7 @@
  * simulated clock. Screenshots: test-results/web-simulator/.
  */
 import { mkdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
-import { AxeBuilder } from '@axe-core/playwright';
 import type { FastifyInstance } from 'fastify';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -37,6 +35,7 @@ import { OverdueScheduler } from '../../src/overdue/overdue-scheduler.js';
 import { createTestDatabase, type TestDatabase } from '../../src/store/test-databases.js';
 import { newServiceContext, RIVERSIDE_POLICY, TestClock } from '../../src/testing/service-context.js';
 import { chromiumForTests, launchChromium } from './support/chromium.js';
+import { freePort, seriousAxeViolations } from './support/e2e-helpers.js';
 import { ensureWebBuilt } from './support/web-build.js';
 
 const chromium = chromiumForTests('test/e2e/cabinet-simulator.test.ts (cabinet simulator in Chromium)');
@@ -53,17 +52,6 @@ const POLICY = RIVERSIDE_POLICY.replace(
   '  - id: overdue\n    on: [overdue]\n    to: [person, supervisor]\n    via: [email]',
   '  - id: overdue\n    on: [overdue]\n    to: [person, supervisor]\n    via: [email, in-app]',
 );
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 describe.skipIf(chromium.skip)(
   'the cabinet simulator in Chromium: late return, overdue, unauthorised removal',
@@ -221,9 +209,7 @@ describe.skipIf(chromium.skip)(
     });
 
     it('has no serious or critical accessibility violation on the simulator page', async () => {
-      const results = await new AxeBuilder({ page: simulator as never }).analyze();
-      const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-      expect(serious.map((v) => `${v.id}: ${v.help} (${v.nodes.length})`)).toEqual([]);
+      expect(await seriousAxeViolations(simulator, 'simulator')).toEqual([]);
     });
 
     it("releases slot 1 on the simulator at Dana Ruiz's checkout; taking the fob confirms it", async () => {

@@ -12,9 +12,7 @@
  * - axe finds no serious or critical violation on any page. Screenshots go to test-results/web/console-governance/.
  */
 import { mkdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
-import { AxeBuilder } from '@axe-core/playwright';
 import type { FastifyInstance } from 'fastify';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -33,6 +31,7 @@ import { openIncident } from '../../src/incidents/incidents.service.js';
 import { createTestDatabase, type TestDatabase } from '../../src/store/test-databases.js';
 import { newServiceContext, RIVERSIDE_POLICY, TestClock } from '../../src/testing/service-context.js';
 import { chromiumForTests, launchChromium } from './support/chromium.js';
+import { freePort, seriousAxeViolations } from './support/e2e-helpers.js';
 import { ensureWebBuilt } from './support/web-build.js';
 
 const chromium = chromiumForTests('test/e2e/console-governance.test.ts (console governance in Chromium)');
@@ -46,17 +45,6 @@ const CHANGED_POLICY = RIVERSIDE_POLICY.replace(
   '    afterHours:\n      reasons: [vehicle-swap, incident-response]',
   '    afterHours:\n      factors: 3\n      factorKinds: [badge, pin, fingerprint]\n      reasons: [vehicle-swap, incident-response]',
 );
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 describe.skipIf(chromium.skip)('console governance sections in Chromium', { timeout: 60_000 }, () => {
   let database: TestDatabase;
@@ -76,14 +64,7 @@ describe.skipIf(chromium.skip)('console governance sections in Chromium', { time
 
   async function checkAxe(page: Page): Promise<void> {
     // The procedure's frame runs no scripts (sandboxed), so axe cannot enter it: it is checked on its own page.
-    const results = await new AxeBuilder({ page: page as never }).exclude('iframe.procedure').analyze();
-    violations.push(
-      ...results.violations
-        .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-        .map(
-          (v) => `${page.url()} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`,
-        ),
-    );
+    violations.push(...(await seriousAxeViolations(page, page.url(), { exclude: 'iframe.procedure' })));
   }
 
   async function signIn(person: string): Promise<Page> {

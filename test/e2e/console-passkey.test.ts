@@ -7,7 +7,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Browser, CDPSession, Page } from 'playwright-core';
@@ -22,6 +21,7 @@ import { buildServer } from '../../src/http/server.js';
 import { createTestDatabase, type TestDatabase } from '../../src/store/test-databases.js';
 import { newServiceContext, TestClock } from '../../src/testing/service-context.js';
 import { chromiumForTests, launchChromium } from './support/chromium.js';
+import { freePort } from './support/e2e-helpers.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON answers, read by the assertions
 type Json = any;
@@ -35,16 +35,6 @@ const BROWSER_BUNDLE = readFileSync(
 );
 
 /** A port free now: the relying party's origin must be known before the routes are registered. */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 describe.skipIf(chromium.skip)('console passkey in Chromium with a virtual authenticator', () => {
   let database: TestDatabase;

@@ -10,9 +10,7 @@
  * - every page has no serious or critical axe violation. Screenshots go to test-results/web/console-sections/.
  */
 import { mkdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
-import { AxeBuilder } from '@axe-core/playwright';
 import type { FastifyInstance } from 'fastify';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,6 +27,7 @@ import { buildServer } from '../../src/http/server.js';
 import { createTestDatabase, type TestDatabase } from '../../src/store/test-databases.js';
 import { newServiceContext, RIVERSIDE_POLICY, TestClock } from '../../src/testing/service-context.js';
 import { chromiumForTests, launchChromium } from './support/chromium.js';
+import { freePort, seriousAxeViolations } from './support/e2e-helpers.js';
 import { ensureWebBuilt } from './support/web-build.js';
 
 const chromium = chromiumForTests('test/e2e/console-sections.test.ts (console sections in Chromium)');
@@ -36,17 +35,6 @@ const SCREENSHOTS = new URL('../../test-results/web/console-sections/', import.m
 const PASSWORD = 'copper lantern night shift';
 /** Wednesday 25 November 2026, 02:00 in Chicago (CST, UTC-6). */
 const TWO_AM = '2026-11-25T08:00:00.000Z';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 describe.skipIf(chromium.skip)('console sections in Chromium', () => {
   let database: TestDatabase;
@@ -60,13 +48,6 @@ describe.skipIf(chromium.skip)('console sections in Chromium', () => {
   const shot = (name: string, target: Page) =>
     target.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
   const code = (seed: Uint8Array) => totpCode(seed, clock.now().getTime(), DEFAULT_TOTP_SETTINGS);
-
-  async function seriousViolations(page: Page): Promise<string[]> {
-    const results = await new AxeBuilder({ page: page as never }).analyze();
-    return results.violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => `${page.url()} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
-  }
 
   async function signIn(person: string): Promise<Page> {
     const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
@@ -150,7 +131,7 @@ describe.skipIf(chromium.skip)('console sections in Chromium', () => {
     await admin.getByRole('link', { name: 'Dana Ruiz' }).click();
     await admin.getByRole('heading', { name: /Dana Ruiz/ }).waitFor();
     await shot('01-person', admin);
-    expect(await seriousViolations(admin)).toEqual([]);
+    expect(await seriousAxeViolations(admin, admin.url())).toEqual([]);
 
     await admin.getByRole('button', { name: 'Reset PIN…' }).click();
     await admin.getByRole('button', { name: 'Yes, set a new random PIN' }).click();
@@ -166,7 +147,7 @@ describe.skipIf(chromium.skip)('console sections in Chromium', () => {
     totpSecret = ((await admin.locator('.secret-text').textContent()) ?? '').trim();
     expect(totpSecret).toMatch(/^[A-Z2-7]+=*$/);
     await shot('02-person-pin-and-totp-shown-once', admin);
-    expect(await seriousViolations(admin)).toEqual([]);
+    expect(await seriousAxeViolations(admin, admin.url())).toEqual([]);
 
     // Shown once: after "Done" and a reload, neither the PIN nor the secret is anywhere on the page.
     await admin.reload();
@@ -253,13 +234,13 @@ describe.skipIf(chromium.skip)('console sections in Chromium', () => {
     await nav.getByRole('link', { name: 'Cabinets' }).click();
     await admin.getByRole('heading', { name: 'All cabinets' }).waitFor();
     await shot('05-cabinets', admin);
-    expect(await seriousViolations(admin)).toEqual([]);
+    expect(await seriousAxeViolations(admin, admin.url())).toEqual([]);
     await admin.getByRole('link', { name: 'Central lobby cabinet' }).click();
     await admin.getByText('Live: changes show as they happen').waitFor();
     const slot1 = admin.locator('[data-slot="1"]');
     await expect(slot1.getAttribute('data-state')).resolves.toBe('in');
     await shot('06-cabinet-slot-map', admin);
-    expect(await seriousViolations(admin)).toEqual([]);
+    expect(await seriousAxeViolations(admin, admin.url())).toEqual([]);
 
     await kiosk.getByRole('button', { name: /Patrol car 101/ }).click();
     await kiosk.getByLabel('Fresh patrol vehicle or vehicle swap').check();
@@ -298,7 +279,7 @@ describe.skipIf(chromium.skip)('console sections in Chromium', () => {
     await admin.getByText('No key is "out" now', { exact: false }).waitFor();
     await admin.getByLabel('Status').selectOption('');
     await shot('09-keys', admin);
-    expect(await seriousViolations(admin)).toEqual([]);
+    expect(await seriousAxeViolations(admin, admin.url())).toEqual([]);
     await admin.getByRole('link', { name: 'Patrol car 101' }).click();
     const history = admin.getByRole('region', { name: 'History' });
     await history.getByText('Dana Ruiz').waitFor();
@@ -307,7 +288,7 @@ describe.skipIf(chromium.skip)('console sections in Chromium', () => {
     await expect(history.textContent()).resolves.toContain('after hours');
     await expect(history.textContent()).resolves.toContain('vehicle-swap');
     await shot('10-key-history', admin);
-    expect(await seriousViolations(admin)).toEqual([]);
+    expect(await seriousAxeViolations(admin, admin.url())).toEqual([]);
 
     await nav.getByRole('link', { name: 'Sites' }).click();
     await admin.getByRole('heading', { name: /Central Station/ }).waitFor();
@@ -316,7 +297,7 @@ describe.skipIf(chromium.skip)('console sections in Chromium', () => {
     await schedules.getByRole('heading', { name: /Night shift/ }).waitFor();
     await expect(schedules.textContent()).resolves.toContain('Mon 18:00 – Tue 07:00');
     await shot('11-sites', admin);
-    expect(await seriousViolations(admin)).toEqual([]);
+    expect(await seriousAxeViolations(admin, admin.url())).toEqual([]);
   });
 
   it("offers a key manager a console user's PIN and badges but not their authenticator", async () => {
@@ -328,7 +309,7 @@ describe.skipIf(chromium.skip)('console sections in Chromium', () => {
     await totp.getByText('only an admin may change their authenticator').waitFor();
     await expect(totp.getByRole('button').count()).resolves.toBe(0);
     await shot('11b-person-as-key-manager', berg);
-    expect(await seriousViolations(berg)).toEqual([]);
+    expect(await seriousAxeViolations(berg, berg.url())).toEqual([]);
     await berg.context().close();
   });
 
@@ -342,7 +323,7 @@ describe.skipIf(chromium.skip)('console sections in Chromium', () => {
       .evaluateAll((rows) => rows.map((row) => row.getAttribute('data-person')));
     expect(shown.sort()).toEqual(['p-chen', 'p-lee', 'p-novak', 'p-ruiz']);
     await shot('12-people-supervisor-team', chen);
-    expect(await seriousViolations(chen)).toEqual([]);
+    expect(await seriousAxeViolations(chen, chen.url())).toEqual([]);
     await chen.getByRole('link', { name: 'Dana Ruiz' }).click();
     await chen.getByRole('heading', { name: /Dana Ruiz/ }).waitFor();
     await expect(chen.getByRole('button', { name: /PIN/ }).count()).resolves.toBe(0);

@@ -9,9 +9,7 @@
  */
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
-import { AxeBuilder } from '@axe-core/playwright';
 import type { FastifyInstance } from 'fastify';
 import type { Browser, CDPSession, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,6 +28,7 @@ import { createTestDatabase, type TestDatabase } from '../../src/store/test-data
 import { newServiceContext, RIVERSIDE_POLICY, TestClock } from '../../src/testing/service-context.js';
 import { WEB_CONTENT_SECURITY_POLICY } from '../../src/web/web-app.routes.js';
 import { chromiumForTests, launchChromium } from './support/chromium.js';
+import { freePort, seriousAxeViolations } from './support/e2e-helpers.js';
 import { ensureWebBuilt } from './support/web-build.js';
 
 const chromium = chromiumForTests('test/e2e/kiosk-and-console.test.ts (kiosk and console in Chromium)');
@@ -53,17 +52,6 @@ const POLICY = RIVERSIDE_POLICY.replace(
   '    afterHours:\n      factors: 3\n      factorKinds: [badge, pin, fingerprint]\n      reasons: [vehicle-swap, incident-response]',
 );
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
 describe.skipIf(chromium.skip)('kiosk and console in Chromium', () => {
   let database: TestDatabase;
   let app: FastifyInstance;
@@ -81,10 +69,7 @@ describe.skipIf(chromium.skip)('kiosk and console in Chromium', () => {
     target.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
   /** Issue 6: axe reports no serious or critical violation on any screen; the failure names each one. */
   const expectAccessible = async (screen: string, target: Page = page) => {
-    const results = await new AxeBuilder({ page: target as never }).analyze();
-    const serious = results.violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => `${screen}: ${v.id} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+    const serious = await seriousAxeViolations(target, screen);
     expect.soft(serious, serious.join('\n')).toEqual([]); // soft: every screen's findings in one run
   };
 
